@@ -1,0 +1,3 @@
+module github.com/moat-sh/moat
+
+go 1.26
