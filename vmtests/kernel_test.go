@@ -13,9 +13,7 @@ import (
 // TestKernelHasWhatMoatNeeds checks the VM's kernel: BPF LSM and SELinux
 // active, cgroup v2, bpffs and selinuxfs mounted.
 func TestKernelHasWhatMoatNeeds(t *testing.T) {
-	if os.Getenv("MOAT_VM") != "1" {
-		t.Fatal("this test runs in the VM: make vmtest (go test -tags vmtest -exec bin/moat-vmexec)")
-	}
+	requireVM(t)
 	lsm, err := os.ReadFile("/sys/kernel/security/lsm")
 	if err != nil {
 		t.Fatal(err)
