@@ -9,4 +9,9 @@ require (
 
 require github.com/opencontainers/runtime-spec v1.3.0
 
+require (
+	golang.org/x/net v0.55.0 // indirect
+	golang.org/x/sync v0.21.0 // indirect
+)
+
 tool github.com/cilium/ebpf/cmd/bpf2go
