@@ -1,0 +1,128 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// ErrDenied is wrapped by Decision.Err for a denied container.
+var ErrDenied = errors.New("admission denied")
+
+// SELinuxLabels are the labels of a task, from the MCS allocator.
+type SELinuxLabels struct {
+	Process string // the process label, such as "system_u:system_r:moat_task_t:s0:c1,c2"
+	Mount   string // the mount (file) label of the task's files
+}
+
+// LiveTasks is the live placement state: task id to the number of its live
+// containers (created and not yet deleted). A task with 0 is not live.
+type LiveTasks map[string]int
+
+// Request is everything admission looks at for one container.
+type Request struct {
+	ContainerID string
+	Spec        *specs.Spec
+	Task        Task          // from IdentifyTask
+	Labels      SELinuxLabels // the task's labels, applied when allowed
+	Live        LiveTasks     // the tasks with live containers, before this one
+	Host        *Host         // host paths; nil means DefaultHost
+}
+
+// Adjustments are what the caller applies to an admitted container.
+type Adjustments struct {
+	ProcessLabel string // written to process.selinuxLabel
+	MountLabel   string // written to linux.mountLabel
+	// PrivilegedCaps are the container's capabilities outside DefaultCaps
+	// (union of its five sets), to register in the BPF capability gate.
+	PrivilegedCaps CapSet
+}
+
+// Decision is the outcome of Admit.
+type Decision struct {
+	Allowed     bool
+	Adjustments Adjustments // set when Allowed
+	Violations  []Violation // set when denied, in a stable order
+	Reason      string      // every violation's reason, for the user
+}
+
+// Err is nil for an allowed container, else an error wrapping ErrDenied
+// whose text is the reason.
+func (d Decision) Err() error {
+	if d.Allowed {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrDenied, d.Reason)
+}
+
+// Admit decides whether a container may be created under the settings. It
+// is a pure function of its arguments: it reads no file and keeps no state.
+// It denies every capability outside DefaultCaps that the settings do not
+// list, everything in the spec that grants privilege beyond capabilities
+// unless the settings say ALL, and a second task under single-task
+// placement. A nil settings or spec is denied.
+func Admit(s *Settings, req Request) Decision {
+	switch {
+	case s == nil:
+		return deny(Violation{Rule: RuleSettings, Reason: "no capacity provider settings: moatd admits nothing without them"})
+	case req.Spec == nil:
+		return deny(Violation{Rule: RuleSpec, Reason: "container has no OCI spec"})
+	}
+	h := req.Host
+	if h == nil {
+		h = &DefaultHost
+	}
+	use := scanCapabilities(req.Spec.Process)
+	var vs []Violation
+	if !s.AllowAll {
+		vs = append(vs, capabilityViolations(s, use)...)
+		for _, f := range privilegeFindings(req.Spec, &req, h) {
+			vs = append(vs, f.violation(s))
+		}
+	}
+	if v, ok := placementViolation(s, &req); ok {
+		vs = append(vs, v)
+	}
+	if len(vs) > 0 {
+		return deny(vs...)
+	}
+	return Decision{Allowed: true, Adjustments: Adjustments{
+		ProcessLabel:   req.Labels.Process,
+		MountLabel:     req.Labels.Mount,
+		PrivilegedCaps: use.union & PrivilegedCaps,
+	}}
+}
+
+func deny(vs ...Violation) Decision {
+	return Decision{Violations: vs, Reason: joinReasons(vs)}
+}
+
+func joinReasons(vs []Violation) string {
+	if len(vs) == 1 {
+		return vs[0].Reason
+	}
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = fmt.Sprintf("(%d) %s", i+1, v.Reason)
+	}
+	return fmt.Sprintf("%d problems: %s", len(vs), strings.Join(parts, "; "))
+}
+
+// Apply writes the adjustments into spec: process.selinuxLabel and
+// linux.mountLabel, creating the sections if they are missing. A nil spec
+// is left alone.
+func Apply(spec *specs.Spec, a Adjustments) {
+	if spec == nil {
+		return
+	}
+	if spec.Process == nil {
+		spec.Process = &specs.Process{}
+	}
+	if spec.Linux == nil {
+		spec.Linux = &specs.Linux{}
+	}
+	spec.Process.SelinuxLabel = a.ProcessLabel
+	spec.Linux.MountLabel = a.MountLabel
+}

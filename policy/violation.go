@@ -1,0 +1,48 @@
+package policy
+
+import "fmt"
+
+// Rule names the check a violation comes from; docs/admission.md has the
+// table.
+type Rule string
+
+// The rules.
+const (
+	RuleSettings          Rule = "settings"
+	RuleSpec              Rule = "spec"
+	RuleCapabilities      Rule = "capabilities"
+	RuleUnknownCapability Rule = "unknown-capability"
+	RulePrivileged        Rule = "privileged"
+	RuleHostNamespace     Rule = "host-namespace"
+	RuleDevices           Rule = "devices"
+	RuleWritableSys       Rule = "writable-sys"
+	RuleWritableProcSys   Rule = "writable-proc-sys"
+	RuleKernelFS          Rule = "kernel-filesystem"
+	RuleHostPath          Rule = "host-path"
+	RuleSELinux           Rule = "selinux"
+	RuleSeccomp           Rule = "seccomp"
+	RulePlacement         Rule = "placement"
+)
+
+// Violation is one reason to deny.
+type Violation struct {
+	Rule Rule
+	// Asked is what the spec asks for, such as "CAP_NET_ADMIN (in bounding)"
+	// or "shares the host's network namespace (...)".
+	Asked string
+	// Reason is the full sentence: what was asked, what the provider
+	// allows, and the setting to change.
+	Reason string
+}
+
+// finding is something in the spec that requires ALL.
+type finding struct {
+	rule Rule
+	what string // "shares the host's PID namespace (linux.namespaces has no \"pid\" entry)"
+}
+
+func (f finding) violation(s *Settings) Violation {
+	return Violation{Rule: f.rule, Asked: f.what, Reason: fmt.Sprintf(
+		"container %s, which requires %s; capacity provider %q allows %s; set %s to %s",
+		f.what, AllKeyword, s.Name, s.Allowed(), fieldPath("privilegedCapabilities"), AllKeyword)}
+}
