@@ -72,4 +72,3 @@ var fixedProtected = []protectedPath{
 	{"/usr", protectWrite}, {"/bin", protectWrite}, {"/sbin", protectWrite},
 	{"/lib", protectWrite}, {"/lib64", protectWrite}, {"/opt", protectWrite},
 }
-

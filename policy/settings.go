@@ -114,6 +114,9 @@ func (s *Settings) Allowed() string {
 	if s.AllowAll {
 		return AllKeyword
 	}
+	if s.PrivilegedCapabilities == PrivilegedCaps {
+		return "every capability outside the default set, listed one by one (not " + AllKeyword + ")"
+	}
 	return s.PrivilegedCapabilities.String()
 }
 
