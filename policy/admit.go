@@ -70,15 +70,16 @@ func Admit(s *Settings, req Request) Decision {
 	case req.Spec == nil:
 		return deny(Violation{Rule: RuleSpec, Reason: "container has no OCI spec"})
 	}
-	h := req.Host
-	if h == nil {
-		h = &DefaultHost
+	host := &DefaultHost
+	if req.Host != nil {
+		host = req.Host
 	}
+	h := host.cleaned()
 	use := scanCapabilities(req.Spec.Process)
 	var vs []Violation
 	if !s.AllowAll {
 		vs = append(vs, capabilityViolations(s, use)...)
-		for _, f := range privilegeFindings(req.Spec, &req, h) {
+		for _, f := range privilegeFindings(req.Spec, &req, &h) {
 			vs = append(vs, f.violation(s))
 		}
 	}

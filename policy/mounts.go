@@ -83,69 +83,125 @@ func sensitiveBind(m specs.Mount, ro bool, req *Request, h *Host) (string, bool)
 			return "the host's " + p.path, true
 		}
 	}
-	for _, p := range h.extraProtected() {
-		if p != "" && protects(protectedPath{p, protectAll}, src, ro) {
-			return "the host's " + p, true
+	for _, list := range h.extraProtected() {
+		for _, p := range list {
+			if p != "" && protects(protectedPath{p, protectAll}, src, ro) {
+				return "the host's " + p, true
+			}
 		}
 	}
 	return "", false
 }
 
 func protects(p protectedPath, src string, ro bool) bool {
-	under := strings.HasPrefix(src, p.path+"/")
-	related := src == p.path || under || strings.HasPrefix(p.path, src+"/")
+	below := under(src, p.path)
+	related := below || src == p.path || under(p.path, src)
 	switch p.mode {
 	case protectWrite:
 		return related && !ro
 	case protectTree:
-		return related && (!under || !ro)
+		return related && (!below || !ro)
 	}
 	return related
 }
 
-func (h *Host) extraProtected() []string {
-	return append([]string{cleanAbs(h.ContainerdRoot), cleanAbs(h.ContainerdState), cleanAbs(h.DockerRoot)},
-		h.Protected...)
+// under reports whether p is strictly below dir; both are clean and
+// absolute.
+func under(p, dir string) bool {
+	if dir == "/" {
+		return len(p) > 1 && p[0] == '/'
+	}
+	return len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir
 }
 
+func (h *Host) extraProtected() [4][]string {
+	return [4][]string{{h.ContainerdRoot}, {h.ContainerdState}, {h.DockerRoot}, h.Protected}
+}
+
+// cleaned returns h with every path clean and absolute, so that the checks
+// per mount need not clean them again. Protected is copied only when one
+// of its paths changes.
+func (h *Host) cleaned() Host {
+	c := *h
+	c.ContainerdRoot, c.ContainerdState, c.DockerRoot = cleanAbs(h.ContainerdRoot), cleanAbs(h.ContainerdState), cleanAbs(h.DockerRoot)
+	copied := false
+	for i, p := range h.Protected {
+		if cp := cleanAbs(p); cp != p {
+			if !copied {
+				c.Protected, copied = slices.Clone(h.Protected), true
+			}
+			c.Protected[i] = cp
+		}
+	}
+	return c
+}
+
+// cleanAbs cleans an absolute path; a relative one is taken from /. It
+// does not allocate for a path that is already clean.
 func cleanAbs(p string) string {
 	if p == "" {
 		return ""
 	}
-	return path.Clean("/" + p)
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	return path.Clean(p)
 }
+
+// The folders of containerd's CRI plugin under its root and state.
+const (
+	criSandboxes  = "io.containerd.grpc.v1.cri/sandboxes"
+	criContainers = "io.containerd.grpc.v1.cri/containers"
+)
 
 // ownState: the per-pod and per-container files that containerd's CRI
 // plugin and dockerd bind into a container (hosts, resolv.conf, shm, image
 // volumes), and docker's named volumes. A pod's files are its own only.
 func (h *Host) ownState(src string, req *Request) bool {
 	for _, root := range []string{h.ContainerdRoot, h.ContainerdState} {
-		cri := cleanAbs(root) + "/io.containerd.grpc.v1.cri/"
-		if root != "" && req.Task.Source == TaskFromCRI && below(src, cri+"sandboxes/", req.Task.ID) {
+		rest, ok := cutDir(src, root)
+		if !ok {
+			continue
+		}
+		if req.Task.Source == TaskFromCRI && belowID(rest, criSandboxes, req.Task.ID) {
 			return true
 		}
-		if root != "" && below(src, cri+"containers/", req.ContainerID) {
+		if belowID(rest, criContainers, req.ContainerID) {
 			return true
 		}
 	}
-	if h.DockerRoot == "" {
-		return false
-	}
-	d := cleanAbs(h.DockerRoot) + "/"
-	return below(src, d+"containers/", req.ContainerID) || dockerVolume(src, d+"volumes/")
+	rest, ok := cutDir(src, h.DockerRoot)
+	return ok && (belowID(rest, "containers", req.ContainerID) || dockerVolume(rest))
 }
 
-// below reports whether src is strictly below dir+id, where id is one
+// cutDir returns what follows dir/ in p.
+func cutDir(p, dir string) (string, bool) {
+	if dir == "" || !under(p, dir) {
+		return "", false
+	}
+	if dir == "/" {
+		return p[1:], true
+	}
+	return p[len(dir)+1:], true
+}
+
+// belowID reports whether rel is strictly below dir/id, where id is one
 // non-empty path component.
-func below(src, dir, id string) bool {
-	if id == "" || strings.Contains(id, "/") || id == "." || id == ".." {
+func belowID(rel, dir, id string) bool {
+	if id == "" || id == "." || id == ".." || strings.Contains(id, "/") {
 		return false
 	}
-	return strings.HasPrefix(src, dir+id+"/")
+	rest, ok := strings.CutPrefix(rel, dir)
+	if !ok || len(rest) == 0 || rest[0] != '/' {
+		return false
+	}
+	rest = rest[1:]
+	return len(rest) > len(id)+1 && rest[len(id)] == '/' && rest[:len(id)] == id
 }
 
-func dockerVolume(src, volumes string) bool {
-	rest, ok := strings.CutPrefix(src, volumes)
+// dockerVolume: volumes/<name>/_data and below.
+func dockerVolume(rel string) bool {
+	rest, ok := strings.CutPrefix(rel, "volumes/")
 	if !ok {
 		return false
 	}
