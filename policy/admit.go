@@ -87,7 +87,7 @@ func Admit(s *Settings, req Request) Decision {
 		vs = append(vs, v)
 	}
 	if len(vs) > 0 {
-		return deny(vs...)
+		return denyUnder(s, vs)
 	}
 	return Decision{Allowed: true, Adjustments: Adjustments{
 		ProcessLabel:   req.Labels.Process,
@@ -97,18 +97,51 @@ func Admit(s *Settings, req Request) Decision {
 }
 
 func deny(vs ...Violation) Decision {
-	return Decision{Violations: vs, Reason: joinReasons(vs)}
+	return Decision{Violations: vs, Reason: joinReasons(reasonsOf(vs))}
 }
 
-func joinReasons(vs []Violation) string {
-	if len(vs) == 1 {
-		return vs[0].Reason
+// denyUnder gives the reason of several violations that require ALL as one
+// sentence, so the provider and the setting are said once.
+func denyUnder(s *Settings, vs []Violation) Decision {
+	var all []string
+	for _, v := range vs {
+		if v.RequiresAll {
+			all = append(all, v.Asked)
+		}
 	}
-	parts := make([]string, len(vs))
+	if len(all) < 2 {
+		return deny(vs...)
+	}
+	var reasons []string
+	merged := false
+	for _, v := range vs {
+		switch {
+		case !v.RequiresAll:
+			reasons = append(reasons, v.Reason)
+		case !merged:
+			reasons, merged = append(reasons, requiresAllReason(s, joinAnd(all), "each require")), true
+		}
+	}
+	return Decision{Violations: vs, Reason: joinReasons(reasons)}
+}
+
+func reasonsOf(vs []Violation) []string {
+	out := make([]string, len(vs))
 	for i, v := range vs {
-		parts[i] = fmt.Sprintf("(%d) %s", i+1, v.Reason)
+		out[i] = v.Reason
 	}
-	return fmt.Sprintf("%d problems: %s", len(vs), strings.Join(parts, "; "))
+	return out
+}
+
+func joinReasons(reasons []string) string {
+	if len(reasons) == 1 {
+		return reasons[0]
+	}
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("(%d) %s", i+1, r)
+	}
+	return fmt.Sprintf("%d problems: %s", len(reasons), strings.Join(parts, "; "))
 }
 
 // Apply writes the adjustments into spec: process.selinuxLabel and

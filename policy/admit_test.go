@@ -108,7 +108,11 @@ var namespaceCases = []admitCase{
 	{name: "host UTS namespace is not privilege", settings: setNone, mods: mods(withoutNamespace(specs.UTSNamespace))},
 	{name: "host network namespace under ALL", settings: setAll, mods: mods(withoutNamespace(specs.NetworkNamespace))},
 	{name: "no linux section at all", settings: setNone, mods: mods(func(s *specs.Spec) { s.Linux = nil }),
-		wantRules: []Rule{RuleHostNamespace, RuleWritableProcSys, RuleSeccomp}, wantReason: []string{"3 problems: (1) container shares the host's PID, IPC, network and mount namespaces"}},
+		wantRules: []Rule{RuleHostNamespace, RuleWritableProcSys, RuleSeccomp}, wantReason: []string{`container shares the host's PID, IPC, network and mount namespaces (linux.namespaces has no "pid", "ipc", "network" or "mount" entries), can write /proc/sys`, "and runs without seccomp (linux.seccomp is absent), which each require ALL; capacity provider"}},
+	{name: "a capability and two privileges beyond capabilities", settings: setNone,
+		mods: mods(withCaps("b", "CAP_SYS_ADMIN"), withoutNamespace(specs.NetworkNamespace), withSeccomp(nil)),
+		wantRules:  []Rule{RuleCapabilities, RuleHostNamespace, RuleSeccomp},
+		wantReason: []string{"2 problems: (1) container asks for CAP_SYS_ADMIN", "; (2) container shares the host's network namespace", "and runs without seccomp"}},
 }
 
 var deviceCases = []admitCase{

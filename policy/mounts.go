@@ -80,13 +80,13 @@ func sensitiveBind(m specs.Mount, ro bool, req *Request, h *Host) (string, bool)
 	}
 	for _, p := range fixedProtected {
 		if protects(p, src, ro) {
-			return "the host's " + p.path, true
+			return describeBind(src, p.path), true
 		}
 	}
 	for _, list := range h.extraProtected() {
 		for _, p := range list {
 			if p != "" && protects(protectedPath{p, protectAll}, src, ro) {
-				return "the host's " + p, true
+				return describeBind(src, p), true
 			}
 		}
 	}
@@ -103,6 +103,13 @@ func protects(p protectedPath, src string, ro bool) bool {
 		return related && (!below || !ro)
 	}
 	return related
+}
+
+func describeBind(src, protected string) string {
+	if under(protected, src) {
+		return "the host's " + src + ", which holds " + protected
+	}
+	return "the host's " + protected
 }
 
 // under reports whether p is strictly below dir; both are clean and

@@ -24,21 +24,26 @@ var hostSharedNamespaces = []struct {
 // those with no entry in linux.namespaces, and those whose entry joins a
 // path that is the host's.
 func hostNamespaces(l *specs.Linux, h *Host) (finding, bool) {
-	var names, where []string
+	var names, missing, joined []string
 	for _, ns := range hostSharedNamespaces {
 		e, ok := namespaceEntry(l, ns.typ)
 		switch {
 		case !ok:
 			names = append(names, ns.name)
-			where = append(where, fmt.Sprintf("linux.namespaces has no %q entry", ns.typ))
+			missing = append(missing, fmt.Sprintf("%q", ns.typ))
 		case e.Path != "" && h.isHostNamespace(ns.typ, e.Path):
 			names = append(names, ns.name)
-			where = append(where, fmt.Sprintf("linux.namespaces %q joins %s", ns.typ, e.Path))
+			joined = append(joined, fmt.Sprintf("linux.namespaces %q joins %s", ns.typ, e.Path))
 		}
 	}
 	if len(names) == 0 {
 		return finding{}, false
 	}
+	var where []string
+	if len(missing) > 0 {
+		where = append(where, fmt.Sprintf("linux.namespaces has no %s %s", joinOr(missing), plural(len(missing), "entry")))
+	}
+	where = append(where, joined...)
 	return finding{rule: RuleHostNamespace, what: fmt.Sprintf("shares the host's %s %s (%s)",
 		joinAnd(names), plural(len(names), "namespace"), strings.Join(where, "; "))}, true
 }
@@ -78,9 +83,19 @@ func joinAnd(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
+func joinOr(xs []string) string {
+	if len(xs) < 2 {
+		return joinAnd(xs)
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
+}
+
 func plural(n int, word string) string {
-	if n == 1 {
+	switch {
+	case n == 1:
 		return word
+	case strings.HasSuffix(word, "y"):
+		return word[:len(word)-1] + "ies"
 	}
 	return word + "s"
 }

@@ -26,10 +26,14 @@ func placementViolation(s *Settings, req *Request) (Violation, bool) {
 	if len(others) > 1 {
 		live += fmt.Sprintf(" (and %d more %s)", len(others)-1, plural(len(others)-1, "task"))
 	}
+	wait := "that task exits"
+	if len(others) > 1 {
+		wait = "those tasks exit"
+	}
 	asked := fmt.Sprintf("a container of task %q beside another task", req.Task.ID)
 	return Violation{Rule: RulePlacement, Asked: asked, Reason: fmt.Sprintf(
 		"container of task %q asks to run beside another task, and %s; capacity provider %q allows a single task (%s: %s); "+
-			"wait until that task exits, or set %s to %s",
+			"wait until %s, or set %s to %s",
 		req.Task.ID, live, s.Name, fieldPath("taskPlacement"), PlacementSingle,
-		fieldPath("taskPlacement"), PlacementMulti)}, true
+		wait, fieldPath("taskPlacement"), PlacementMulti)}, true
 }

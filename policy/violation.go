@@ -33,6 +33,9 @@ type Violation struct {
 	// Reason is the full sentence: what was asked, what the provider
 	// allows, and the setting to change.
 	Reason string
+	// RequiresAll is true when only privilegedCapabilities: ALL admits
+	// what was asked (privilege beyond capabilities).
+	RequiresAll bool
 }
 
 // finding is something in the spec that requires ALL.
@@ -42,7 +45,10 @@ type finding struct {
 }
 
 func (f finding) violation(s *Settings) Violation {
-	return Violation{Rule: f.rule, Asked: f.what, Reason: fmt.Sprintf(
-		"container %s, which requires %s; capacity provider %q allows %s; set %s to %s",
-		f.what, AllKeyword, s.Name, s.Allowed(), fieldPath("privilegedCapabilities"), AllKeyword)}
+	return Violation{Rule: f.rule, Asked: f.what, RequiresAll: true, Reason: requiresAllReason(s, f.what, "requires")}
+}
+
+func requiresAllReason(s *Settings, what, verb string) string {
+	return fmt.Sprintf("container %s, which %s %s; capacity provider %q allows %s; set %s to %s",
+		what, verb, AllKeyword, s.Name, s.Allowed(), fieldPath("privilegedCapabilities"), AllKeyword)
 }
