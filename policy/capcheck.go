@@ -16,7 +16,13 @@ type capUse struct {
 	union   CapSet
 	sets    [LastCapability + 1]uint8
 	unknown []unknownCap
+	// moreUnknown counts the unknown names past maxUnknown, which are not
+	// kept (a spec may list any number of them).
+	moreUnknown int
 }
+
+// maxUnknown bounds the unknown names kept for the reason.
+const maxUnknown = 8
 
 type unknownCap struct {
 	name string
@@ -50,6 +56,10 @@ func (u *capUse) add(name string, bit uint8) {
 			return
 		}
 	}
+	if len(u.unknown) == maxUnknown {
+		u.moreUnknown++
+		return
+	}
 	u.unknown = append(u.unknown, unknownCap{name: name, sets: bit})
 }
 
@@ -67,7 +77,7 @@ func setsString(bits uint8) string {
 func capabilityViolations(s *Settings, u capUse) []Violation {
 	var vs []Violation
 	if len(u.unknown) > 0 {
-		vs = append(vs, unknownCapViolation(s, u.unknown))
+		vs = append(vs, unknownCapViolation(s, u.unknown, u.moreUnknown))
 	}
 	if u.union == AllCaps {
 		f := finding{rule: RulePrivileged, what: "asks for every capability (a privileged container)"}
@@ -87,7 +97,7 @@ func capabilityViolations(s *Settings, u capUse) []Violation {
 		a, s.Name, s.Allowed(), missing, fieldPath("privilegedCapabilities"))})
 }
 
-func unknownCapViolation(s *Settings, unknown []unknownCap) Violation {
+func unknownCapViolation(s *Settings, unknown []unknownCap, more int) Violation {
 	asked := make([]string, len(unknown))
 	for i, u := range unknown {
 		hint := ""
@@ -95,6 +105,9 @@ func unknownCapViolation(s *Settings, unknown []unknownCap) Violation {
 			hint = "; did you mean " + c + "?"
 		}
 		asked[i] = fmt.Sprintf("%q (%s%s)", u.name, setsString(u.sets), hint)
+	}
+	if more > 0 {
+		asked = append(asked, fmt.Sprintf("%d more unknown %s", more, plural(more, "name")))
 	}
 	a := strings.Join(asked, ", ")
 	return Violation{Rule: RuleUnknownCapability, Asked: a, Reason: fmt.Sprintf(

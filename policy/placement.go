@@ -8,7 +8,7 @@ import (
 // placementViolation: under single-task placement, a container of a task
 // while a container of another task lives.
 func placementViolation(s *Settings, req *Request) (Violation, bool) {
-	if s.placement() != PlacementSingle {
+	if s.placement() == PlacementMulti { // anything else, even invalid, is single: fail closed
 		return Violation{}, false
 	}
 	var others []string
@@ -34,6 +34,6 @@ func placementViolation(s *Settings, req *Request) (Violation, bool) {
 	return Violation{Rule: RulePlacement, Asked: asked, Reason: fmt.Sprintf(
 		"container of task %q asks to run beside another task, and %s; capacity provider %q allows a single task (%s: %s); "+
 			"wait until %s, or set %s to %s",
-		req.Task.ID, live, s.Name, fieldPath("taskPlacement"), PlacementSingle,
+		req.Task.ID, live, s.Name, fieldPath("taskPlacement"), s.placement(),
 		wait, fieldPath("taskPlacement"), PlacementMulti)}, true
 }
