@@ -107,7 +107,7 @@ func protects(p protectedPath, src string, ro bool) bool {
 
 func describeBind(src, protected string) string {
 	if under(protected, src) {
-		return "the host's " + src + ", which holds " + protected
+		return "the host's " + src + ", holding " + protected
 	}
 	return "the host's " + protected
 }
