@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"strings"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -11,7 +13,7 @@ func (s *Settings) decodeCaps(v *yaml.Node) []error {
 	switch {
 	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null":
 		return nil
-	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && v.Value == AllKeyword:
+	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && isAll(v.Value):
 		s.AllowAll, s.PrivilegedCapabilities = true, PrivilegedCaps
 		return nil
 	case v.Kind != yaml.SequenceNode:
@@ -30,7 +32,7 @@ func (s *Settings) decodeCapList(path string, items []*yaml.Node) []error {
 			errs = append(errs, fieldErr(p, item.Line, "must be a capability name, not %s", describe(item)))
 			continue
 		}
-		if item.Value == AllKeyword {
+		if isAll(item.Value) {
 			if len(items) == 1 {
 				s.AllowAll, s.PrivilegedCapabilities = true, PrivilegedCaps
 				return nil
@@ -60,6 +62,9 @@ func (s *Settings) addCap(p string, item *yaml.Node, i int, firstAt map[Capabili
 	s.PrivilegedCapabilities = s.PrivilegedCapabilities.With(c)
 	return nil
 }
+
+// isAll: ALL in any case, like capability names.
+func isAll(v string) bool { return strings.EqualFold(strings.TrimSpace(v), AllKeyword) }
 
 // MarshalYAML writes the canonical form: privilegedCapabilities as ALL or
 // as the sorted canonical names.
