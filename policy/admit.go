@@ -13,8 +13,8 @@ var ErrDenied = errors.New("admission denied")
 
 // SELinuxLabels are the labels of a task, from the MCS allocator.
 type SELinuxLabels struct {
-	Process string // the process label, such as "system_u:system_r:moat_task_t:s0:c1,c2"
-	Mount   string // the mount (file) label of the task's files
+	Process string `json:"process"` // the process label, such as "system_u:system_r:moat_task_t:s0:c1,c2"
+	Mount   string `json:"mount"`   // the mount (file) label of the task's files
 }
 
 // LiveTasks is the live placement state: task id to the number of its live
@@ -23,29 +23,29 @@ type LiveTasks map[string]int
 
 // Request is everything admission looks at for one container.
 type Request struct {
-	ContainerID string
-	Spec        *specs.Spec
-	Task        Task          // from IdentifyTask
-	Labels      SELinuxLabels // the task's labels, applied when allowed
-	Live        LiveTasks     // the tasks with live containers, before this one
-	Host        *Host         // host paths; nil means DefaultHost
+	ContainerID string        `json:"containerID"`
+	Spec        *specs.Spec   `json:"spec"`
+	Task        Task          `json:"task"`   // from IdentifyTask
+	Labels      SELinuxLabels `json:"labels"` // the task's labels, applied when allowed
+	Live        LiveTasks     `json:"live"`   // the tasks with live containers, before this one
+	Host        *Host         `json:"-"`      // host paths; nil means DefaultHost
 }
 
 // Adjustments are what the caller applies to an admitted container.
 type Adjustments struct {
-	ProcessLabel string // written to process.selinuxLabel
-	MountLabel   string // written to linux.mountLabel
+	ProcessLabel string `json:"processLabel"` // written to process.selinuxLabel
+	MountLabel   string `json:"mountLabel"`   // written to linux.mountLabel
 	// PrivilegedCaps are the container's capabilities outside DefaultCaps
 	// (union of its five sets), to register in the BPF capability gate.
-	PrivilegedCaps CapSet
+	PrivilegedCaps CapSet `json:"privilegedCaps"`
 }
 
 // Decision is the outcome of Admit.
 type Decision struct {
-	Allowed     bool
-	Adjustments Adjustments // set when Allowed
-	Violations  []Violation // set when denied, in a stable order
-	Reason      string      // every violation's reason, for the user
+	Allowed     bool        `json:"allowed"`
+	Adjustments Adjustments `json:"adjustments"`          // set when Allowed
+	Violations  []Violation `json:"violations,omitempty"` // set when denied, in a stable order
+	Reason      string      `json:"reason,omitempty"`     // every violation's reason, for the user
 }
 
 // Err is nil for an allowed container, else an error wrapping ErrDenied

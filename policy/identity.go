@@ -13,11 +13,11 @@ const (
 // Task is the task a container belongs to: every container of one task
 // shares its SELinux categories and counts as one task for placement.
 type Task struct {
-	ID     string
-	Source TaskSource
+	ID     string     `json:"id"`
+	Source TaskSource `json:"source"`
 	// Sandbox is true for a CRI pod sandbox (pause) container; it counts as
 	// its task's container like any other.
-	Sandbox bool
+	Sandbox bool `json:"sandbox,omitempty"`
 }
 
 // The annotations CRI runtimes put in a container's OCI spec.

@@ -26,16 +26,16 @@ const (
 
 // Violation is one reason to deny.
 type Violation struct {
-	Rule Rule
+	Rule Rule `json:"rule"`
 	// Asked is what the spec asks for, such as "CAP_NET_ADMIN (in bounding)"
 	// or "shares the host's network namespace (...)".
-	Asked string
+	Asked string `json:"asked"`
 	// Reason is the full sentence: what was asked, what the provider
 	// allows, and the setting to change.
-	Reason string
+	Reason string `json:"reason"`
 	// RequiresAll is true when only privilegedCapabilities: ALL admits
 	// what was asked (privilege beyond capabilities).
-	RequiresAll bool
+	RequiresAll bool `json:"requiresAll,omitempty"`
 }
 
 // finding is something in the spec that requires ALL.
