@@ -4,8 +4,11 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// Host describes the host paths admission protects. DefaultHost fits a
-// stock install; a test harness with its own containerd root sets its own.
+// Host describes the host paths admission protects beyond the fixed list
+// of docs/admission.md (which includes moat's own state). The zero value
+// and DefaultHost fit a stock install; a test harness with its own
+// containerd root sets its own. An empty field takes DefaultHost's value,
+// so no field can switch a protection off.
 type Host struct {
 	// ContainerdRoot and ContainerdState are containerd's root and state
 	// folders. Both are protected, except the per-task folders the CRI
@@ -17,7 +20,7 @@ type Host struct {
 	// files (containers/<id>/...) and named volumes (volumes/<name>/_data).
 	DockerRoot string
 	// Protected lists more paths that no container may bind, read-only or
-	// not (moat's own state, for instance); DefaultHost has moat's.
+	// not, such as a moat state folder moved by configuration.
 	Protected []string
 	// IsHostNamespace, if set, says whether a namespace path the spec
 	// joins is the host's (for instance by comparing its inode with
@@ -26,12 +29,12 @@ type Host struct {
 	IsHostNamespace func(typ specs.LinuxNamespaceType, path string) bool
 }
 
-// DefaultHost is used when a Request has no Host.
+// DefaultHost is used when a Request has no Host, and fills a Host's empty
+// fields.
 var DefaultHost = Host{
 	ContainerdRoot:  "/var/lib/containerd",
 	ContainerdState: "/run/containerd",
 	DockerRoot:      "/var/lib/docker",
-	Protected:       []string{"/var/lib/moat", "/run/moat", "/etc/moat"},
 }
 
 // protectMode says when a bind of a path related to a protected one is
@@ -69,6 +72,8 @@ var fixedProtected = []protectedPath{
 	{"/run/runc", protectAll}, {"/var/run/runc", protectAll},
 	{"/run/systemd", protectAll}, {"/var/run/systemd", protectAll},
 	{"/run/dbus", protectAll}, {"/var/run/dbus", protectAll},
+	{"/var/lib/moat", protectAll}, {"/run/moat", protectAll}, {"/var/run/moat", protectAll},
+	{"/etc/moat", protectAll},
 	{"/usr", protectWrite}, {"/bin", protectWrite}, {"/sbin", protectWrite},
 	{"/lib", protectWrite}, {"/lib64", protectWrite}, {"/opt", protectWrite},
 }

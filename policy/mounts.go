@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -125,12 +126,15 @@ func (h *Host) extraProtected() [4][]string {
 	return [4][]string{{h.ContainerdRoot}, {h.ContainerdState}, {h.DockerRoot}, h.Protected}
 }
 
-// cleaned returns h with every path clean and absolute, so that the checks
+// cleaned returns h with every path clean and absolute and the empty ones
+// taken from DefaultHost, so that the checks
 // per mount need not clean them again. Protected is copied only when one
 // of its paths changes.
 func (h *Host) cleaned() Host {
 	c := *h
-	c.ContainerdRoot, c.ContainerdState, c.DockerRoot = cleanAbs(h.ContainerdRoot), cleanAbs(h.ContainerdState), cleanAbs(h.DockerRoot)
+	c.ContainerdRoot = cleanAbs(cmp.Or(h.ContainerdRoot, DefaultHost.ContainerdRoot))
+	c.ContainerdState = cleanAbs(cmp.Or(h.ContainerdState, DefaultHost.ContainerdState))
+	c.DockerRoot = cleanAbs(cmp.Or(h.DockerRoot, DefaultHost.DockerRoot))
 	copied := false
 	for i, p := range h.Protected {
 		if cp := cleanAbs(p); cp != p {
