@@ -78,12 +78,11 @@ var capabilityCases = []admitCase{
 	{name: "privileged-style spec with every capability listed one by one", settings: setEveryCap,
 		mods: mods(allCapsSpec), wantRules: []Rule{RulePrivileged}, wantReason: []string{"asks for every capability", "allows every capability outside the default set, listed one by one", "set capacityProvider.privilegedCapabilities to ALL"}},
 	{name: "privileged-style spec under ALL", settings: setAll, mods: mods(allCapsSpec), wantCaps: PrivilegedCaps},
-	{name: "every capability but one, listed one by one", settings: setEveryCap,
-		mods: mods(func(s *specs.Spec) {
-			n := (AllCaps &^ CapSetOf(CapChown)).Names()
-			s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: n, Effective: n, Permitted: n}
-		}),
-		wantCaps: PrivilegedCaps},
+	{name: "every capability but one (a sandboxed runtime's privileged spec)", settings: setEveryCap,
+		mods: mods(capsExcept(CapSysResource)), wantRules: []Rule{RulePrivileged},
+		wantReason: []string{"asks for 40 of the 41 capabilities, all but CAP_SYS_RESOURCE (a privileged container)"}},
+	{name: "all but four capabilities, listed one by one", settings: setEveryCap,
+		mods: mods(capsExcept(CapChown, CapKill, CapBPF, CapPerfmon)), wantCaps: PrivilegedCaps &^ CapSetOf(CapBPF, CapPerfmon)},
 	{name: "no process", settings: setNone, mods: mods(func(s *specs.Spec) { s.Process = nil })},
 	{name: "no capabilities", settings: setNone, mods: mods(func(s *specs.Spec) { s.Process.Capabilities = nil })},
 }

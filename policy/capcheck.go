@@ -79,8 +79,7 @@ func capabilityViolations(s *Settings, u capUse) []Violation {
 	if len(u.unknown) > 0 {
 		vs = append(vs, unknownCapViolation(s, u.unknown, u.moreUnknown))
 	}
-	if u.union == AllCaps {
-		f := finding{rule: RulePrivileged, what: "asks for every capability (a privileged container)"}
+	if f, ok := privilegedStyle(u.union); ok {
 		return append(vs, f.violation(s))
 	}
 	missing := u.union &^ DefaultCaps &^ s.PrivilegedCapabilities
@@ -95,6 +94,24 @@ func capabilityViolations(s *Settings, u capUse) []Violation {
 	return append(vs, Violation{Rule: RuleCapabilities, Asked: a, Reason: fmt.Sprintf(
 		"container asks for %s; capacity provider %q allows %s; add %s to %s",
 		a, s.Name, s.Allowed(), missing, fieldPath("privilegedCapabilities"))})
+}
+
+// privilegedSlack is how many capabilities a privileged-style spec may lack:
+// runtimes build it from the capabilities they hold themselves, which an
+// older kernel or a sandboxed runtime may miss a few of.
+const privilegedSlack = 3
+
+// privilegedStyle: the union holds every capability, or all but a few.
+func privilegedStyle(union CapSet) (finding, bool) {
+	n, all := union.Len(), AllCaps.Len()
+	switch {
+	case n == all:
+		return finding{rule: RulePrivileged, what: "asks for every capability (a privileged container)"}, true
+	case n >= all-privilegedSlack:
+		return finding{rule: RulePrivileged, what: fmt.Sprintf(
+			"asks for %d of the %d capabilities, all but %s (a privileged container)", n, all, AllCaps&^union)}, true
+	}
+	return finding{}, false
 }
 
 func unknownCapViolation(s *Settings, unknown []unknownCap, more int) Violation {

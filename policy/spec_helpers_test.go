@@ -129,3 +129,10 @@ func withReadonlyPaths(paths ...string) specMod {
 func withLabel(l string) specMod { return func(s *specs.Spec) { s.Process.SelinuxLabel = l } }
 
 func withSeccomp(sc *specs.LinuxSeccomp) specMod { return func(s *specs.Spec) { s.Linux.Seccomp = sc } }
+
+func capsExcept(caps ...Capability) specMod {
+	return func(s *specs.Spec) {
+		n := (AllCaps &^ CapSetOf(caps...)).Names()
+		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: n, Effective: n, Permitted: n}
+	}
+}
