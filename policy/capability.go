@@ -118,15 +118,18 @@ func lookupCapability(name string) (Capability, bool) {
 
 func unknownCapabilityError(name string) error {
 	if s := ClosestCapability(name); s != "" {
-		return fmt.Errorf("unknown capability %q; did you mean %s?", name, s)
+		return fmt.Errorf("unknown capability %q; did you mean %s?", clip(name), s)
 	}
 	return fmt.Errorf("unknown capability %q; Linux capabilities run from CAP_CHOWN to %s",
-		name, LastCapability)
+		clip(name), LastCapability)
 }
 
 // ClosestCapability returns the known capability name nearest to name (edit
 // distance on canonical names), or "" when none is near enough to be a typo.
 func ClosestCapability(name string) string {
+	if len(name) > maxNameLen { // no typo is that long, and distance is quadratic
+		return ""
+	}
 	want := CanonicalCapabilityName(name)
 	best, bestDist := "", 1<<30
 	for _, n := range capNames {
@@ -138,6 +141,18 @@ func ClosestCapability(name string) string {
 		return ""
 	}
 	return best
+}
+
+// maxNameLen bounds the names ClosestCapability looks at, and the length of
+// a name quoted in a message.
+const maxNameLen = 64
+
+// clip shortens a string from a spec for a message.
+func clip(s string) string {
+	if len(s) <= maxNameLen {
+		return s
+	}
+	return s[:maxNameLen] + "..."
 }
 
 // maxTypoDistance allows about one edit in three characters of the part

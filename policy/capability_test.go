@@ -2,6 +2,7 @@ package policy
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -45,7 +46,7 @@ func TestClosestCapability(t *testing.T) {
 	cases := map[string]string{
 		"CAP_NET_ADMN": "CAP_NET_ADMIN", "NET_AMDIN": "CAP_NET_ADMIN", "sys_admn": "CAP_SYS_ADMIN",
 		"CAP_BFP": "CAP_BPF", "CAP_PERFMOM": "CAP_PERFMON", "CHECKPOINT_RESTOR": "CAP_CHECKPOINT_RESTORE",
-		"CAP_FROBNICATE_THE_KERNEL": "", "XYZZY_PLUGH": "",
+		"CAP_FROBNICATE_THE_KERNEL": "", "XYZZY_PLUGH": "", strings.Repeat("NET_ADMIN", 100): "",
 	}
 	for in, want := range cases {
 		if got := ClosestCapability(in); got != want {

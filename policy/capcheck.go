@@ -121,7 +121,7 @@ func unknownCapViolation(s *Settings, unknown []unknownCap, more int) Violation 
 		if c := ClosestCapability(u.name); c != "" {
 			hint = "; did you mean " + c + "?"
 		}
-		asked[i] = fmt.Sprintf("%q (%s%s)", u.name, setsString(u.sets), hint)
+		asked[i] = fmt.Sprintf("%q (%s%s)", clip(u.name), setsString(u.sets), hint)
 	}
 	if more > 0 {
 		asked = append(asked, fmt.Sprintf("%d more unknown %s", more, plural(more, "name")))
