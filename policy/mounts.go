@@ -127,9 +127,8 @@ func (h *Host) extraProtected() [4][]string {
 }
 
 // cleaned returns h with every path clean and absolute and the empty ones
-// taken from DefaultHost, so that the checks
-// per mount need not clean them again. Protected is copied only when one
-// of its paths changes.
+// taken from DefaultHost, so that the checks per mount need not clean them
+// again. Protected is copied only when one of its paths changes.
 func (h *Host) cleaned() Host {
 	c := *h
 	c.ContainerdRoot = cleanAbs(cmp.Or(h.ContainerdRoot, DefaultHost.ContainerdRoot))

@@ -52,8 +52,7 @@ func coveredBy(p string, l *specs.Linux) bool {
 	}
 	for _, list := range [][]string{l.ReadonlyPaths, l.MaskedPaths} {
 		for _, q := range list {
-			q = path.Clean(q)
-			if p == q || strings.HasPrefix(p, q+"/") {
+			if q = cleanAbs(q); p == q || under(p, q) {
 				return true
 			}
 		}
