@@ -22,11 +22,11 @@ type Task struct {
 
 // The annotations CRI runtimes put in a container's OCI spec.
 const (
-	AnnotationCRISandboxID     = "io.kubernetes.cri.sandbox-id"
-	AnnotationCRIContainerType = "io.kubernetes.cri.container-type"
-	AnnotationCRIOSandboxID    = "io.kubernetes.cri-o.SandboxID"
-	AnnotationCRIOContainerTyp = "io.kubernetes.cri-o.ContainerType"
-	CRIContainerTypeSandbox    = "sandbox"
+	AnnotationCRISandboxID      = "io.kubernetes.cri.sandbox-id"
+	AnnotationCRIContainerType  = "io.kubernetes.cri.container-type"
+	AnnotationCRIOSandboxID     = "io.kubernetes.cri-o.SandboxID"
+	AnnotationCRIOContainerType = "io.kubernetes.cri-o.ContainerType"
+	CRIContainerTypeSandbox     = "sandbox"
 )
 
 // IdentifyTask derives the task of a container: for a CRI container the pod
@@ -52,7 +52,7 @@ func IdentifyTask(containerID string, annotations, labels map[string]string, tas
 func criTask(containerID string, a map[string]string) (Task, bool) {
 	for _, k := range [][2]string{
 		{AnnotationCRISandboxID, AnnotationCRIContainerType},
-		{AnnotationCRIOSandboxID, AnnotationCRIOContainerTyp},
+		{AnnotationCRIOSandboxID, AnnotationCRIOContainerType},
 	} {
 		id, typ := a[k[0]], a[k[1]]
 		sandbox := typ == CRIContainerTypeSandbox

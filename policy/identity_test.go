@@ -17,7 +17,7 @@ func TestIdentifyTask(t *testing.T) {
 			Task{ID: "pod1", Source: TaskFromCRI, Sandbox: true}},
 		{"CRI sandbox without its id annotation", map[string]string{AnnotationCRIContainerType: "sandbox"}, nil, "",
 			Task{ID: "ctr", Source: TaskFromCRI, Sandbox: true}},
-		{"CRI-O container", map[string]string{AnnotationCRIOSandboxID: "pod2", AnnotationCRIOContainerTyp: "container"}, nil, "",
+		{"CRI-O container", map[string]string{AnnotationCRIOSandboxID: "pod2", AnnotationCRIOContainerType: "container"}, nil, "",
 			Task{ID: "pod2", Source: TaskFromCRI}},
 		{"CRI wins over the label", map[string]string{AnnotationCRISandboxID: "pod1", ecsKey: "arn:task/1"}, nil, ecsKey,
 			Task{ID: "pod1", Source: TaskFromCRI}},
