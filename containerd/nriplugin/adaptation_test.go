@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/containerd/nri/pkg/adaptation"
-	validator "github.com/containerd/nri/plugins/default-validator/builtin"
 	"github.com/containerd/nri/pkg/stub"
+	validator "github.com/containerd/nri/plugins/default-validator/builtin"
 )
 
 // runtimeWithMoatRequired is NRI's in-process runtime on a real socket,
@@ -19,7 +19,9 @@ func runtimeWithMoatRequired(t *testing.T) (*adaptation.Adaptation, string) {
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "nri.sock")
 	noSync := func(context.Context, adaptation.SyncCB) error { return nil }
-	noUpdate := func(context.Context, []*adaptation.ContainerUpdate) ([]*adaptation.ContainerUpdate, error) { return nil, nil }
+	noUpdate := func(context.Context, []*adaptation.ContainerUpdate) ([]*adaptation.ContainerUpdate, error) {
+		return nil, nil
+	}
 	r, err := adaptation.New("test-runtime", "0.0", noSync, noUpdate,
 		adaptation.WithSocketPath(sock),
 		adaptation.WithPluginPath(filepath.Join(dir, "plugins")),

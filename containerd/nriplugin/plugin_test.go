@@ -95,7 +95,9 @@ func TestSpecOf(t *testing.T) {
 		}},
 		{"mounts", func(c *api.Container) {
 			c.Mounts = []*api.Mount{{Destination: "/host", Type: "bind", Source: "/", Options: []string{"rbind", "rw"}}}
-		}, func(s *specs.Spec) bool { return len(s.Mounts) == 1 && s.Mounts[0].Source == "/" && s.Mounts[0].Options[1] == "rw" }},
+		}, func(s *specs.Spec) bool {
+			return len(s.Mounts) == 1 && s.Mounts[0].Source == "/" && s.Mounts[0].Options[1] == "rw"
+		}},
 		{"all devices", func(c *api.Container) {
 			c.Linux.Resources = &api.LinuxResources{Devices: []*api.LinuxDeviceCgroup{{Allow: true, Access: "rwm", Major: &api.OptionalInt64{Value: major}}}}
 			c.Linux.Devices = []*api.LinuxDevice{{Path: "/dev/sda", Type: "b", Major: 8}}
@@ -103,7 +105,9 @@ func TestSpecOf(t *testing.T) {
 			r := s.Linux.Resources.Devices
 			return len(r) == 1 && r[0].Allow && *r[0].Major == 1 && r[0].Minor == nil && s.Linux.Devices[0].Path == "/dev/sda"
 		}},
-		{"runtime default seccomp", nil, func(s *specs.Spec) bool { return s.Linux.Seccomp != nil && s.Linux.Seccomp.DefaultAction == specs.ActErrno }},
+		{"runtime default seccomp", nil, func(s *specs.Spec) bool {
+			return s.Linux.Seccomp != nil && s.Linux.Seccomp.DefaultAction == specs.ActErrno
+		}},
 		{"unconfined seccomp", func(c *api.Container) {
 			c.Linux.SeccompProfile.ProfileType = api.SecurityProfile_UNCONFINED
 		}, func(s *specs.Spec) bool { return s.Linux.Seccomp == nil }},
@@ -111,7 +115,9 @@ func TestSpecOf(t *testing.T) {
 		{"sysctl and user", func(c *api.Container) {
 			c.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
 			c.User = &api.User{Uid: 1000, Gid: 1000}
-		}, func(s *specs.Spec) bool { return s.Linux.Sysctl["net.ipv4.ip_forward"] == "1" && s.Process.User.UID == 1000 }},
+		}, func(s *specs.Spec) bool {
+			return s.Linux.Sysctl["net.ipv4.ip_forward"] == "1" && s.Process.User.UID == 1000
+		}},
 		{"no capabilities or label", nil, func(s *specs.Spec) bool { return s.Process.Capabilities == nil && s.Process.SelinuxLabel == "" }},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,14 @@
+// Package backend is a localapi.Backend over the one admission decision
+// (policy.Admit) and the placement state (package containerd/placement):
+// what moatd serves on its local API for the runtime wrapper and the NRI
+// plugin. moatd fills in the hooks it has: the SELinux labels of a task
+// (the MCS allocator) and the BPF capability gate.
+//
+// Admit identifies the container's task (policy.IdentifyTask: the CRI
+// sandbox id, else the TaskKey annotation, else the container id), decides
+// and, when it allows, reserves the container in the placement state under
+// the same lock. Register confirms a reservation (a container that was not
+// admitted is a bad request, so it is deleted by the wrapper) and then
+// registers its cgroup with the gate. Unregister forgets a container and
+// is idempotent: the watcher and the wrapper's delete both call it.
+package backend
