@@ -121,6 +121,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 [grpc]
   address = "{{.Address}}"
 
+[plugins."io.containerd.cri.v1.runtime"]
+  # the suite may run without CAP_SYS_RESOURCE: keep oom_score_adj at ours
+  restrict_oom_score_adj = true
+
 [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
   runtime_type = "io.containerd.runc.v2"
   [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
@@ -227,16 +231,21 @@ func (x *env) ctr(ns string, args ...string) (string, error) {
 // crictl runs crictl against the suite's containerd.
 func (x *env) crictl(args ...string) (string, error) {
 	ep := "unix://" + x.address
-	return x.run(filepath.Join(x.bin, "crictl"), append([]string{"--runtime-endpoint", ep, "--image-endpoint", ep, "--timeout", "30s"}, args...)...)
+	cfg := filepath.Join(x.dir, "crictl.yaml")
+	if _, err := os.Stat(cfg); err != nil {
+		os.WriteFile(cfg, []byte("runtime-endpoint: "+ep+"\nimage-endpoint: "+ep+"\ntimeout: 30\n"), 0o644)
+	}
+	return x.run(filepath.Join(x.bin, "crictl"), append([]string{"--config", cfg}, args...)...)
 }
 
 func (x *env) run(bin string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("%s %s: %w: %s", filepath.Base(bin), strings.Join(args, " "), err, out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("%s %s: %w: %s%s", filepath.Base(bin), strings.Join(args, " "), err, &stdout, &stderr)
 	}
-	return string(out), nil
+	return stdout.String(), nil
 }

@@ -9,7 +9,10 @@ import (
 // What NRI does not show stays empty: no capabilities, no SELinux label.
 // A seccomp profile that is not unconfined is shown as a default-deny
 // profile, since NRI tells its type and not its rules; a missing one is
-// containerd's default for CRI, unconfined.
+// containerd's default for CRI, unconfined. NRI does not show masked and
+// read-only paths either: the view carries containerd's defaults
+// (DefaultMaskedPaths, DefaultReadonlyPaths), so that the plugin leaves
+// them to the runtime wrapper, which sees the real ones.
 func SpecOf(pod *api.PodSandbox, c *api.Container) *specs.Spec {
 	s := &specs.Spec{
 		Version:     specs.Version,
@@ -65,7 +68,8 @@ func mounts(ms []*api.Mount) []specs.Mount {
 }
 
 func linux(l *api.LinuxContainer) *specs.Linux {
-	out := &specs.Linux{Sysctl: l.GetSysctl(), Seccomp: seccomp(l.GetSeccompProfile())}
+	out := &specs.Linux{Sysctl: l.GetSysctl(), Seccomp: seccomp(l.GetSeccompProfile()),
+		MaskedPaths: DefaultMaskedPaths, ReadonlyPaths: DefaultReadonlyPaths}
 	for _, ns := range l.GetNamespaces() {
 		out.Namespaces = append(out.Namespaces, specs.LinuxNamespace{
 			Type: specs.LinuxNamespaceType(ns.GetType()), Path: ns.GetPath()})
@@ -103,3 +107,11 @@ func seccomp(p *api.SecurityProfile) *specs.LinuxSeccomp {
 	}
 	return &specs.LinuxSeccomp{DefaultAction: specs.ActErrno}
 }
+
+// containerd's default masked and read-only paths of a CRI container.
+var (
+	DefaultMaskedPaths = []string{"/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+		"/sys/devices/virtual/powercap", "/proc/scsi"}
+	DefaultReadonlyPaths = []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
+)
