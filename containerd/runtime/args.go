@@ -84,6 +84,7 @@ type CreateArgs struct {
 // create's flags that take a value.
 var createValueFlags = map[string]bool{
 	"bundle": true, "b": true, "console-socket": true, "pid-file": true, "preserve-fds": true,
+	"pidfd-socket": true,
 }
 
 // ParseCreate reads create's arguments. The bundle defaults to the working

@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/moat-sh/moat/daemon/localapi"
@@ -45,4 +47,23 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.Timeout = d
 	}
 	return c, nil
+}
+
+// CheckNotSelf fails when runc is this very program: with the wrapper
+// installed as "runc" in containerd's PATH, MOAT_RUNC must name the real
+// runc by an absolute path, or every call would loop.
+func CheckNotSelf(runc string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return nil // cannot tell; exec will fail loudly if it loops
+	}
+	a, errA := filepath.EvalSymlinks(self)
+	b, errB := filepath.EvalSymlinks(runc)
+	if errB != nil {
+		return fmt.Errorf("%s=%q: %w", EnvRunc, runc, errB)
+	}
+	if errA == nil && a == b {
+		return fmt.Errorf("%s=%q is moat-runtime itself: set it to the real runc, such as %s", EnvRunc, runc, DefaultRunc)
+	}
+	return nil
 }

@@ -36,6 +36,9 @@ type Wrapper struct {
 // create and delete never return when the exec succeeds.
 func Main(args []string) int {
 	cfg, err := ConfigFromEnv(os.Getenv)
+	if err == nil {
+		err = CheckNotSelf(cfg.Runc)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "moat-runtime: %v\n", err)
 		return 1
