@@ -15,6 +15,7 @@ require (
 	github.com/containerd/nri v0.11.0
 	github.com/containerd/typeurl/v2 v2.2.3
 	github.com/opencontainers/runtime-spec v1.3.0
+	github.com/pelletier/go-toml/v2 v2.2.4
 	go.yaml.in/yaml/v3 v3.0.6
 )
 

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/moat-sh/moat/containerd/config"
+	"github.com/moat-sh/moat/daemon/localapi"
 )
 
 // env is the suite's containerd and everything around it.
@@ -25,7 +28,6 @@ type env struct {
 	address   string // containerd's socket
 	nriSocket string
 	moatd     string // moatd's socket, as containerd's environment says
-	runcRoot  string // where the shim keeps runc's state (per namespace)
 	cmd       *exec.Cmd
 }
 
@@ -86,7 +88,6 @@ func setup() (*env, error) {
 	x.dir = dir
 	x.root, x.state = filepath.Join(dir, "root"), filepath.Join(dir, "state")
 	x.address, x.nriSocket, x.moatd = filepath.Join(dir, "containerd.sock"), filepath.Join(dir, "nri.sock"), filepath.Join(dir, "moatd.sock")
-	x.runcRoot = filepath.Join(dir, "runc")
 	steps := []func() error{x.build, x.writeConfig, x.start, x.importImages}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -112,6 +113,8 @@ func (x *env) build() error {
 	return os.Symlink(x.runtime, filepath.Join(shadow, "runc"))
 }
 
+// configTemplate is the suite's own part of containerd's config;
+// moat's part is containerd/config's, with the suite's paths.
 const configTemplate = `version = 3
 root = "{{.Root}}"
 state = "{{.State}}"
@@ -125,12 +128,6 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   # the suite may run without CAP_SYS_RESOURCE: keep oom_score_adj at ours
   restrict_oom_score_adj = true
 
-[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
-  runtime_type = "io.containerd.runc.v2"
-  [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
-    BinaryName = "{{.Runtime}}"
-    Root = "{{.RuncRoot}}"
-
 [plugins."io.containerd.cri.v1.runtime".cni]
   bin_dirs = ["{{.CNIBin}}"]
   conf_dir = "{{.CNIConf}}"
@@ -138,15 +135,17 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 [plugins."io.containerd.cri.v1.images".pinned_images]
   sandbox = "{{.Pause}}"
 
-[plugins."io.containerd.nri.v1.nri"]
-  disable = false
-  socket_path = "{{.NRISocket}}"
-  plugin_path = "{{.Dir}}/nri-plugins"
-  plugin_config_path = "{{.Dir}}/nri-conf"
-  [plugins."io.containerd.nri.v1.nri".default_validator]
-    enable = true
-    required_plugins = ["moat"]
 `
+
+// moatConfig is containerd/config's part with the suite's paths.
+func (x *env) moatConfig() string {
+	return strings.NewReplacer(
+		config.RuntimePath, x.runtime,
+		config.NRISocket, x.nriSocket,
+		config.NRIPluginPath, filepath.Join(x.dir, "nri-plugins"),
+		config.NRIPluginConfig, filepath.Join(x.dir, "nri-conf"),
+	).Replace(config.Containerd)
+}
 
 // testNet is a CNI plugin that gives a pod's own network namespace an
 // eth0 entry and an address in its result, so CRI accepts the pod, and
@@ -172,9 +171,10 @@ func (x *env) writeConfig() error {
 		[]byte(`{"cniVersion":"1.0.0","name":"moat-test","plugins":[{"type":"moat-test-net"}]}`), 0o644)
 	var buf bytes.Buffer
 	template.Must(template.New("config").Parse(configTemplate)).Execute(&buf, map[string]string{
-		"Root": x.root, "State": x.state, "Address": x.address, "Runtime": x.runtime, "RuncRoot": x.runcRoot,
+		"Root": x.root, "State": x.state, "Address": x.address, "Runtime": x.runtime,
 		"CNIBin": cniBin, "CNIConf": cniConf, "Pause": pauseImage, "NRISocket": x.nriSocket, "Dir": x.dir,
 	})
+	buf.WriteString(x.moatConfig())
 	return os.WriteFile(filepath.Join(x.dir, "config.toml"), buf.Bytes(), 0o644)
 }
 
@@ -186,9 +186,7 @@ func (x *env) start() error {
 	}
 	x.cmd = exec.Command(filepath.Join(x.bin, "containerd"), "--config", filepath.Join(x.dir, "config.toml"))
 	x.cmd.Stdout, x.cmd.Stderr = logf, logf
-	x.cmd.Env = append(os.Environ(),
-		"PATH="+filepath.Join(x.dir, "shadow")+":"+x.bin+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"MOAT_SOCKET="+x.moatd, "MOAT_RUNC="+realRunc, "MOAT_ADMIT_TIMEOUT=10s")
+	x.cmd.Env = append(os.Environ(), x.serviceEnv()...)
 	if err := x.cmd.Start(); err != nil {
 		return fmt.Errorf("start containerd: %w", err)
 	}
@@ -200,6 +198,24 @@ func (x *env) start() error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("containerd did not answer in 30s; see %s", logf.Name())
+}
+
+// serviceEnv is containerd/config's systemd drop-in environment with the
+// suite's paths; the shims come from the suite's bin folder.
+func (x *env) serviceEnv() []string {
+	r := strings.NewReplacer(config.RuntimeDir, filepath.Join(x.dir, "shadow"), localapi.DefaultSocket, x.moatd)
+	var env []string
+	for _, line := range strings.Split(config.SystemdDropIn, "\n") {
+		if v, ok := strings.CutPrefix(line, "Environment="); ok {
+			env = append(env, r.Replace(v))
+		}
+	}
+	for i, v := range env {
+		if strings.HasPrefix(v, "PATH=") {
+			env[i] = v + ":" + x.bin
+		}
+	}
+	return append(env, "MOAT_ADMIT_TIMEOUT=10s")
 }
 
 func (x *env) importImages() error {

@@ -1,0 +1,27 @@
+// Package config holds moat's containerd configuration: the TOML part to
+// merge into containerd's config.toml (Containerd) and the systemd drop-in
+// for containerd's service (SystemdDropIn). Paths are the production ones;
+// the end-to-end tests run containerd with them replaced.
+package config
+
+import _ "embed"
+
+// Containerd is containerd-moat.toml.
+//
+//go:embed containerd-moat.toml
+var Containerd string
+
+// SystemdDropIn is containerd-moat.conf.
+//
+//go:embed containerd-moat.conf
+var SystemdDropIn string
+
+// The production paths in Containerd and SystemdDropIn.
+const (
+	RuntimePath     = "/usr/libexec/moat/runc"
+	RuntimeDir      = "/usr/libexec/moat"
+	NRISocket       = "/var/run/nri/nri.sock"
+	NRIPluginPath   = "/opt/nri/plugins"
+	NRIPluginConfig = "/etc/nri/conf.d"
+	RequiredNRIName = "moat"
+)
