@@ -7,6 +7,12 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
-require github.com/opencontainers/runtime-spec v1.3.0
+require (
+	github.com/coreos/go-systemd/v22 v22.7.0
+	github.com/opencontainers/runtime-spec v1.3.0
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1
+)
+
+require golang.org/x/net v0.59.0 // indirect
 
 tool github.com/cilium/ebpf/cmd/bpf2go
