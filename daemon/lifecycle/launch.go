@@ -1,0 +1,166 @@
+package lifecycle
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// RecordFile is the name of the first-boot record in the state folder.
+const RecordFile = "launch.json"
+
+// recordVersion is the version of the record's format.
+const recordVersion = 1
+
+// ErrCorruptRecord marks a first-boot record that cannot be read.
+var ErrCorruptRecord = errors.New("corrupt first-boot record")
+
+// Record is the first-boot record, JSON in <stateDir>/launch.json.
+type Record struct {
+	Version  int       `json:"version"`
+	Launch   time.Time `json:"launch"`   // the start of the instance's first boot
+	BootID   string    `json:"bootID"`   // the boot that wrote BootTime
+	BootTime time.Time `json:"bootTime"` // that boot's start: instance time is BootTime + CLOCK_BOOTTIME
+	Boots    int       `json:"boots"`    // how many boots the instance has had
+}
+
+// LaunchSource says where the launch time came from.
+type LaunchSource string
+
+// The launch sources.
+const (
+	FromConfig    LaunchSource = "config"     // lifecycle.launchTime
+	FromRecord    LaunchSource = "record"     // the first-boot record of an earlier start
+	FromFirstBoot LaunchSource = "first-boot" // this start wrote the record
+)
+
+// Instance is what the daemon knows about its instance's time.
+type Instance struct {
+	Launch time.Time
+	Source LaunchSource
+	Clock  *InstanceClock
+	Record Record
+}
+
+// OpenInstance reads the first-boot record in stateDir, or writes it on the
+// first start, and returns the launch time and the instance clock.
+// configured, when not zero, is the launch time from the configuration and
+// wins over the record. On a new boot the record's boot anchor moves on,
+// but never back before the previous boot's start.
+func OpenInstance(stateDir string, configured time.Time, src BootSource) (Instance, error) {
+	path := filepath.Join(stateDir, RecordFile)
+	bootID, err := src.BootID()
+	if err != nil {
+		return Instance{}, err
+	}
+	bootStart := src.Wall().Add(-src.SinceBoot()).UTC()
+	rec, err := readRecord(path)
+	source := FromRecord
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		rec, source = Record{Version: recordVersion, Launch: bootStart, BootID: bootID, BootTime: bootStart, Boots: 1}, FromFirstBoot
+		err = writeRecord(stateDir, rec)
+	case err != nil:
+		return Instance{}, err
+	case rec.BootID != bootID:
+		rec = nextBoot(rec, bootID, bootStart)
+		err = writeRecord(stateDir, rec)
+	}
+	if err != nil {
+		return Instance{}, err
+	}
+	in := Instance{Launch: rec.Launch, Source: source, Clock: NewInstanceClock(rec.BootTime, src), Record: rec}
+	if !configured.IsZero() {
+		in.Launch, in.Source = configured.UTC(), FromConfig
+	}
+	return in, nil
+}
+
+// nextBoot moves the record's anchor to a new boot.
+func nextBoot(rec Record, bootID string, bootStart time.Time) Record {
+	if bootStart.Before(rec.BootTime) {
+		bootStart = rec.BootTime // the wall clock went back across the reboot
+	}
+	rec.BootID, rec.BootTime = bootID, bootStart
+	rec.Boots++
+	return rec
+}
+
+func readRecord(path string) (Record, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Record{}, fmt.Errorf("read first-boot record: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var rec Record
+	if err := dec.Decode(&rec); err != nil {
+		return Record{}, fmt.Errorf("%w %s: %w", ErrCorruptRecord, path, err)
+	}
+	if err := rec.check(); err != nil {
+		return Record{}, fmt.Errorf("%w %s: %w", ErrCorruptRecord, path, err)
+	}
+	return rec, nil
+}
+
+func (r Record) check() error {
+	switch {
+	case r.Version != recordVersion:
+		return fmt.Errorf("version %d, want %d", r.Version, recordVersion)
+	case r.Launch.IsZero():
+		return errors.New("no launch time")
+	case r.BootID == "":
+		return errors.New("no boot id")
+	case r.BootTime.Before(r.Launch):
+		return errors.New("boot time before launch")
+	case r.Boots < 1:
+		return errors.New("boots less than 1")
+	}
+	return nil
+}
+
+// writeRecord replaces the record atomically: temporary file, fsync,
+// rename, fsync of the folder.
+func writeRecord(dir string, rec Record) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create state folder: %w", err)
+	}
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode first-boot record: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, RecordFile+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write first-boot record: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	if err := writeSync(tmp, append(b, '\n')); err != nil {
+		return fmt.Errorf("write first-boot record: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, RecordFile)); err != nil {
+		return fmt.Errorf("write first-boot record: %w", err)
+	}
+	return syncDir(dir)
+}
+
+func writeSync(f *os.File, b []byte) error {
+	_, err := f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync state folder: %w", err)
+	}
+	err = d.Sync()
+	return errors.Join(err, d.Close())
+}
