@@ -165,12 +165,21 @@ func parseWindows(wcs []WindowConfig, dst *Windows) error {
 	for i, wc := range wcs {
 		w, err := ParseWindow(wc)
 		if err != nil {
-			errs = append(errs, fieldErr(fmt.Sprintf("maintenanceWindows[%d]", i), "%w", err))
+			errs = append(errs, windowErr(i, err))
 			continue
 		}
 		*dst = append(*dst, w)
 	}
 	return errors.Join(errs...)
+}
+
+// windowErr names the window, and its key when the error is about one.
+func windowErr(i int, err error) error {
+	field := fmt.Sprintf("maintenanceWindows[%d]", i)
+	if ke, ok := errors.AsType[*keyError](err); ok {
+		return fieldErr(field+"."+ke.key, "%w", ke.err)
+	}
+	return fieldErr(field, "%w", err)
 }
 
 // crossCheck compares fields with each other once each is valid alone.

@@ -33,8 +33,8 @@ func StopTimeout(value string, def time.Duration) (time.Duration, error) {
 }
 
 func parseSecondsOrDuration(value string) (time.Duration, error) {
-	if n, err := strconv.ParseUint(value, 10, 32); err == nil {
-		return time.Duration(n) * time.Second, nil
+	if n, err := strconv.ParseUint(value, 10, 64); err == nil {
+		return time.Duration(min(n, 1<<32)) * time.Second, nil // huge counts stay huge, not wrapped
 	}
 	d, err := time.ParseDuration(value)
 	if err != nil || d < 0 {

@@ -82,14 +82,14 @@ func parseWeekly(start, end string) (Window, error) {
 	}
 	s, err := parseWeekTime(start)
 	if err != nil {
-		return Window{}, fmt.Errorf("start: %w", err)
+		return Window{}, keyErrorf("start", "%w", err)
 	}
 	e, err := parseWeekTime(end)
 	if err != nil {
-		return Window{}, fmt.Errorf("end: %w", err)
+		return Window{}, keyErrorf("end", "%w", err)
 	}
 	if s == e {
-		return Window{}, fmt.Errorf("end: %q is the same as start: the window would be empty", end)
+		return Window{}, keyErrorf("end", "%q is the same as start: the window would be empty", end)
 	}
 	dur := (e - s + Week) % Week // a range that wraps past Saturday night
 	return Window{text: start + " - " + end, start: s, dur: dur}, nil
@@ -133,29 +133,42 @@ func parseClock(s string) (time.Duration, error) {
 
 func parseCron(expr, duration string) (Window, error) {
 	if expr == "" {
-		return Window{}, fmt.Errorf("cron: missing: a window with a duration needs a cron expression")
+		return Window{}, keyErrorf("cron", "missing: a window with a duration needs a cron expression")
 	}
 	if duration == "" {
-		return Window{}, fmt.Errorf("duration: missing: a cron window needs a duration like 4h")
+		return Window{}, keyErrorf("duration", "missing: a cron window needs a duration like 4h")
 	}
 	if strings.Contains(expr, "TZ=") {
-		return Window{}, fmt.Errorf("cron: %q sets a time zone: windows are in UTC, remove the TZ= prefix", expr)
+		return Window{}, keyErrorf("cron", "%q sets a time zone: windows are in UTC, remove the TZ= prefix", expr)
 	}
 	sched, err := cronParser.Parse(expr)
 	if err != nil {
-		return Window{}, fmt.Errorf("cron: %q is not a 5-field cron expression (minute hour day-of-month month day-of-week): %w", expr, err)
+		return Window{}, keyErrorf("cron", "%q is not a 5-field cron expression (minute hour day-of-month month day-of-week): %w", expr, err)
 	}
 	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
-		return Window{}, fmt.Errorf("cron: %q never matches a date", expr)
+		return Window{}, keyErrorf("cron", "%q never matches a date", expr)
 	}
 	d, err := ParseDuration(duration)
 	if err != nil {
-		return Window{}, fmt.Errorf("duration: %w", err)
+		return Window{}, keyErrorf("duration", "%w", err)
 	}
 	if d < time.Minute || d > MaxCronWindow {
-		return Window{}, fmt.Errorf("duration: %s is outside 1m to %s", duration, FormatDuration(MaxCronWindow))
+		return Window{}, keyErrorf("duration", "%s is outside 1m to %s", duration, FormatDuration(MaxCronWindow))
 	}
 	return Window{text: expr + " for " + duration, cron: sched, dur: d}, nil
+}
+
+// keyError is an error about one key of a window entry.
+type keyError struct {
+	key string
+	err error
+}
+
+func (e *keyError) Error() string { return e.key + ": " + e.err.Error() }
+func (e *keyError) Unwrap() error { return e.err }
+
+func keyErrorf(key, format string, args ...any) error {
+	return &keyError{key: key, err: fmt.Errorf(format, args...)}
 }
 
 // occurrences lists w's occurrences that overlap [from, to), by start.
