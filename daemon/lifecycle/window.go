@@ -202,7 +202,9 @@ func weekStart(t time.Time) time.Time {
 
 func (w Window) cronOccurrences(from, to time.Time) []Interval {
 	var out []Interval
-	t := from.UTC().Add(-w.dur).Add(-time.Second) // Next is strictly after t, in whole seconds
+	// Next is strictly after t and walks second by second to :00; starting
+	// each search at second :59 skips that walk (5-field specs match :00 only).
+	t := from.UTC().Add(-w.dur).Truncate(time.Minute).Add(-time.Second)
 	for range maxOccurrences {
 		start := w.cron.Next(t)
 		if start.IsZero() || !start.Before(to) {
@@ -211,7 +213,7 @@ func (w Window) cronOccurrences(from, to time.Time) []Interval {
 		if end := start.Add(w.dur); end.After(from) {
 			out = append(out, Interval{Start: start, End: end})
 		}
-		t = start
+		t = start.Add(time.Minute - time.Second)
 	}
 	return out
 }
