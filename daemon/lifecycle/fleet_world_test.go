@@ -16,6 +16,7 @@ type simWorld struct {
 	dir   string
 	boot  *fakeBoot
 	sched *Scheduler
+	inst  Instance
 	age   time.Duration // true age
 	end   time.Duration // true age at which the drain completes; 0: not yet known
 	done  bool
@@ -29,6 +30,7 @@ func (w *simWorld) start() error {
 	if err != nil {
 		return err
 	}
+	w.inst = inst
 	w.sched, err = NewScheduler(SchedulerOptions{Settings: w.s, Launch: inst.Launch, Clock: inst.Clock,
 		OnDrain: w.onDrain, OnTerminate: w.onTerminate, Logger: slog.New(slog.DiscardHandler),
 		After: func(time.Duration) <-chan time.Time { return nil }})
@@ -100,7 +102,12 @@ func (w *simWorld) external(next time.Duration) error {
 		name string
 		age  time.Duration
 	}
-	for _, e := range []ev{{"vuln", w.in.vulnAge}, {"op", w.in.opAge}, {"setback", w.in.setBackAge}, {"reboot", w.in.rebootAge}} {
+	ckpt := time.Duration(0)
+	if w.in.rebootAge > w.in.ckptGap {
+		ckpt = w.in.rebootAge - w.in.ckptGap
+	}
+	for _, e := range []ev{{"vuln", w.in.vulnAge}, {"op", w.in.opAge}, {"setback", w.in.setBackAge},
+		{"checkpoint", ckpt}, {"reboot", w.in.rebootAge}} {
 		if e.age == 0 || w.fired[e.name] || e.age > next {
 			continue
 		}
@@ -127,10 +134,16 @@ func (w *simWorld) apply(name string) error {
 		w.sched.RequestDrain()
 	case "setback":
 		w.boot.wall = w.boot.wall.Add(-w.in.setBack)
+	case "checkpoint":
+		return w.inst.Checkpoint()
 	case "reboot":
 		w.res.rebootCount++
+		w.advance(w.in.downtime)
 		w.boot.reboot(fmt.Sprintf("boot-%d", w.res.rebootCount))
 		w.boot.wall = w.in.launch.Add(w.age + w.in.rebootSkew)
+		if w.in.rebootSkew < 0 {
+			w.res.lost = w.in.ckptGap + w.in.downtime
+		}
 		return w.start()
 	}
 	return nil

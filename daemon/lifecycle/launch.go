@@ -27,6 +27,7 @@ type Record struct {
 	BootID   string    `json:"bootID"`   // the boot that wrote BootTime
 	BootTime time.Time `json:"bootTime"` // that boot's start: instance time is BootTime + CLOCK_BOOTTIME
 	Boots    int       `json:"boots"`    // how many boots the instance has had
+	LastSeen time.Time `json:"lastSeen"` // the latest instance time written: a new boot starts no earlier
 }
 
 // LaunchSource says where the launch time came from.
@@ -39,12 +40,16 @@ const (
 	FromFirstBoot LaunchSource = "first-boot" // this start wrote the record
 )
 
+// CheckpointEvery is how often the daemon should call Instance.Checkpoint.
+const CheckpointEvery = 10 * time.Minute
+
 // Instance is what the daemon knows about its instance's time.
 type Instance struct {
 	Launch time.Time
 	Source LaunchSource
 	Clock  *InstanceClock
 	Record Record
+	dir    string
 }
 
 // OpenInstance reads the first-boot record in stateDir, or writes it on the
@@ -63,30 +68,46 @@ func OpenInstance(stateDir string, configured time.Time, src BootSource) (Instan
 	source := FromRecord
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		rec, source = Record{Version: recordVersion, Launch: bootStart, BootID: bootID, BootTime: bootStart, Boots: 1}, FromFirstBoot
+		rec, source = Record{Version: recordVersion, Launch: bootStart, BootID: bootID, BootTime: bootStart, Boots: 1,
+			LastSeen: bootStart.Add(src.SinceBoot())}, FromFirstBoot
 		err = writeRecord(stateDir, rec)
 	case err != nil:
 		return Instance{}, err
 	case rec.BootID != bootID:
-		rec = nextBoot(rec, bootID, bootStart)
+		rec = nextBoot(rec, bootID, bootStart, src.SinceBoot())
 		err = writeRecord(stateDir, rec)
 	}
 	if err != nil {
 		return Instance{}, err
 	}
-	in := Instance{Launch: rec.Launch, Source: source, Clock: NewInstanceClock(rec.BootTime, src), Record: rec}
+	in := Instance{Launch: rec.Launch, Source: source, Clock: NewInstanceClock(rec.BootTime, src), Record: rec, dir: stateDir}
 	if !configured.IsZero() {
 		in.Launch, in.Source = configured.UTC(), FromConfig
 	}
 	return in, nil
 }
 
-// nextBoot moves the record's anchor to a new boot.
-func nextBoot(rec Record, bootID string, bootStart time.Time) Record {
-	if bootStart.Before(rec.BootTime) {
-		bootStart = rec.BootTime // the wall clock went back across the reboot
+// Checkpoint writes the instance time now into the record, so that a
+// reboot with the wall clock set back resumes no earlier than it. Call it
+// every CheckpointEvery; a reboot can then gain at most that much, plus
+// the time the instance was down if the wall clock lost it.
+func (in *Instance) Checkpoint() error {
+	rec := in.Record
+	rec.LastSeen = in.Clock.Now()
+	if err := writeRecord(in.dir, rec); err != nil {
+		return err
 	}
-	rec.BootID, rec.BootTime = bootID, bootStart
+	in.Record = rec
+	return nil
+}
+
+// nextBoot moves the record's anchor to a new boot, which starts no
+// earlier than the last instance time the record saw.
+func nextBoot(rec Record, bootID string, bootStart time.Time, sinceBoot time.Duration) Record {
+	if floor := rec.LastSeen.Add(-sinceBoot); bootStart.Before(floor) {
+		bootStart = floor // the wall clock went back across the reboot
+	}
+	rec.BootID, rec.BootTime, rec.LastSeen = bootID, bootStart, bootStart.Add(sinceBoot)
 	rec.Boots++
 	return rec
 }
@@ -120,6 +141,8 @@ func (r Record) check() error {
 		return errors.New("boot time before launch")
 	case r.Boots < 1:
 		return errors.New("boots less than 1")
+	case r.LastSeen.Before(r.BootTime):
+		return errors.New("last seen before boot time")
 	}
 	return nil
 }

@@ -100,12 +100,27 @@ func TestInstanceTimeAcrossRestartsAndReboots(t *testing.T) {
 		t.Errorf("after a reboot: now %v, want %v", in.Clock.Now(), want)
 	}
 
-	// A reboot with the wall clock far in the past: never before the last boot.
+	// A reboot with the wall clock far in the past: never before the last
+	// instance time the record saw (the start above).
 	src.wall = at(t, "2020-01-01 00:00")
 	src.reboot("boot-3")
 	in = mustOpen(t, dir, src)
-	if want := at(t, "2026-11-06 00:00"); !in.Record.BootTime.Equal(want) || !in.Clock.Now().Equal(want) {
+	if want := at(t, "2026-11-06 00:02"); !in.Record.BootTime.Equal(want) || !in.Clock.Now().Equal(want) {
 		t.Errorf("after a reboot set back: boot time %v, now %v, want %v", in.Record.BootTime, in.Clock.Now(), want)
+	}
+
+	// Checkpoints move that floor on.
+	src.advance(5 * time.Hour)
+	if err := in.Checkpoint(); err != nil {
+		t.Fatalf("Checkpoint: %v", err)
+	}
+	src.advance(3 * time.Minute)
+	src.wall = at(t, "2020-01-01 00:00")
+	src.reboot("boot-4")
+	src.advance(time.Minute)
+	in = mustOpen(t, dir, src)
+	if want := at(t, "2026-11-06 05:02"); !in.Clock.Now().Equal(want) || in.Record.Boots != 4 {
+		t.Errorf("after a checkpoint and a reboot set back: now %v, boots %d; want %v, 4", in.Clock.Now(), in.Record.Boots, want)
 	}
 }
 
@@ -135,6 +150,7 @@ func TestCorruptRecord(t *testing.T) {
 		"bad time":       `{"version":1,"launch":"yesterday","bootID":"b","bootTime":"2026-11-01T00:00:00Z","boots":1}`,
 		"not an object":  `[1, 2]`,
 		"binary garbage": "\x00\xff\x13",
+		"seen before":    `{"version":1,"launch":"2026-11-01T00:00:00Z","bootID":"b","bootTime":"2026-11-01T00:00:00Z","boots":1,"lastSeen":"2026-10-01T00:00:00Z"}`,
 	}
 	for name, content := range tests {
 		t.Run(name, func(t *testing.T) {
