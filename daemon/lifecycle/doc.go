@@ -16,7 +16,9 @@
 //   - The launch time comes from the configuration or from a first-boot
 //     record in the state folder (written atomically and fsync'd).
 //     Instance time is the boot's wall-clock anchor plus CLOCK_BOOTTIME, so
-//     setting the wall clock back changes nothing while the instance runs.
+//     setting the wall clock back changes nothing while the instance runs;
+//     Instance.Checkpoint bounds what a reboot with the clock set back gains.
+//   - StopTimeout reads a container's stop-timeout label, within 120 s.
 //   - Scheduler is the thin runtime part: it recomputes the Plan when its
 //     inputs change and calls OnDrain and OnTerminate once each, at their
 //     times, on an injected clock.
