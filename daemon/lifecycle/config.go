@@ -12,17 +12,17 @@ import (
 
 // Limits and defaults of the lifecycle settings.
 const (
-	MaxDrainAfter            = 14 * Day
-	MinDrainAfter            = time.Hour
-	MaxTerminateAfter        = 21 * Day
-	DefaultExpectedDrain     = 5 * time.Minute // the longest stop timeout plus margin for reports
-	MaxExpectedDrain         = Day
-	DefaultVulnerableWithin  = Day
-	MaxVulnerableWithin      = 3 * Day
-	DefaultStopTimeout       = 30 * time.Second
-	MaxStopTimeout           = 120 * time.Second
-	ExitCodeDrained          = 100 // moatd's exit status after a drain with endAction exit
-	configPrefix             = "lifecycle."
+	MaxDrainAfter           = 14 * Day
+	MinDrainAfter           = time.Hour
+	MaxTerminateAfter       = 21 * Day
+	DefaultExpectedDrain    = 5 * time.Minute // the longest stop timeout plus margin for reports
+	MaxExpectedDrain        = Day
+	DefaultVulnerableWithin = Day
+	MaxVulnerableWithin     = 3 * Day
+	DefaultStopTimeout      = 30 * time.Second
+	MaxStopTimeout          = 120 * time.Second
+	ExitCodeDrained         = 100 // moatd's exit status after a drain with endAction exit
+	configPrefix            = "lifecycle."
 )
 
 // EndAction is what moatd does once an instance has drained.

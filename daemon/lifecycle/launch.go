@@ -56,25 +56,24 @@ type Instance struct {
 // first start, and returns the launch time and the instance clock.
 // configured, when not zero, is the launch time from the configuration and
 // wins over the record. On a new boot the record's boot anchor moves on,
-// but never back before the previous boot's start.
+// never back before the last instance time the record holds.
 func OpenInstance(stateDir string, configured time.Time, src BootSource) (Instance, error) {
-	path := filepath.Join(stateDir, RecordFile)
 	bootID, err := src.BootID()
 	if err != nil {
 		return Instance{}, err
 	}
-	bootStart := src.Wall().Add(-src.SinceBoot()).UTC()
-	rec, err := readRecord(path)
+	since := src.SinceBoot()
+	bootStart := src.Wall().Add(-since).UTC()
+	rec, err := readRecord(filepath.Join(stateDir, RecordFile))
 	source := FromRecord
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		rec, source = Record{Version: recordVersion, Launch: bootStart, BootID: bootID, BootTime: bootStart, Boots: 1,
-			LastSeen: bootStart.Add(src.SinceBoot())}, FromFirstBoot
+		rec, source = firstBoot(bootID, bootStart, since), FromFirstBoot
 		err = writeRecord(stateDir, rec)
 	case err != nil:
 		return Instance{}, err
 	case rec.BootID != bootID:
-		rec = nextBoot(rec, bootID, bootStart, src.SinceBoot())
+		rec = nextBoot(rec, bootID, bootStart, since)
 		err = writeRecord(stateDir, rec)
 	}
 	if err != nil {
@@ -85,6 +84,13 @@ func OpenInstance(stateDir string, configured time.Time, src BootSource) (Instan
 		in.Launch, in.Source = configured.UTC(), FromConfig
 	}
 	return in, nil
+}
+
+// firstBoot is the record of an instance whose first boot started at
+// bootStart.
+func firstBoot(bootID string, bootStart time.Time, since time.Duration) Record {
+	return Record{Version: recordVersion, Launch: bootStart, BootID: bootID, BootTime: bootStart,
+		Boots: 1, LastSeen: bootStart.Add(since)}
 }
 
 // Checkpoint writes the instance time now into the record, so that a

@@ -208,3 +208,28 @@ func TestNewSchedulerChecks(t *testing.T) {
 		}
 	}
 }
+
+func TestSchedulerIgnoresWallClockSetBack(t *testing.T) {
+	src := &fakeBoot{wall: at(t, "2026-11-01 00:00"), bootID: "b"}
+	inst, err := OpenInstance(t.TempDir(), time.Time{}, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	s, err := NewScheduler(SchedulerOptions{Settings: settings(t, Config{}), Launch: inst.Launch, Clock: inst.Clock,
+		OnDrain: rec.onDrain, OnTerminate: rec.onTerminate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.advance(14*Day - time.Minute)
+	src.wall = src.wall.Add(-10 * Day) // someone sets the clock back ten days
+	s.Tick()
+	if d, _ := rec.counts(); d != 0 {
+		t.Fatalf("drained a minute early")
+	}
+	src.advance(time.Minute)
+	p := s.Tick()
+	if d, _ := rec.counts(); d != 1 || !p.DrainAt.Equal(at(t, "2026-11-15 00:00")) {
+		t.Errorf("%d drains at day 14 with the wall clock ten days behind; plan %+v", d, p)
+	}
+}
