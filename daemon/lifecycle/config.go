@@ -84,6 +84,9 @@ func ParseConfig(data []byte) (Settings, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return Settings{}, fmt.Errorf("lifecycle: %w", err)
 	}
+	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
+		return Settings{}, errors.New("lifecycle: more than one YAML document")
+	}
 	return c.Resolve()
 }
 

@@ -113,6 +113,8 @@ func TestParseConfigBad(t *testing.T) {
 		{"cron duration too short", "maintenanceWindows:\n  - {cron: '0 3 * * *', duration: 30s}", []string{"maintenanceWindows[0].duration:"}},
 		{"cron duration bad", "maintenanceWindows:\n  - {cron: '0 3 * * *', duration: 2}", []string{"maintenanceWindows[0].duration:"}},
 		{"second window named by index", "maintenanceWindows:\n  - {start: sat 02:00, end: sat 04:00}\n  - {start: xyz, end: sat 04:00}", []string{"maintenanceWindows[1].start:"}},
+		{"duplicate key", "drainAfter: 3d\ndrainAfter: 4d", []string{"lifecycle:", "already defined"}},
+		{"two documents", "drainAfter: 3d\n---\ndrainAfter: 4d", []string{"lifecycle: more than one YAML document"}},
 		{"all errors at once", "drainAfter: 15d\nstopTimeout: 1h\nendAction: halt", []string{"lifecycle.drainAfter:", "lifecycle.stopTimeout:", "lifecycle.endAction:"}},
 	}
 	for _, tt := range tests {

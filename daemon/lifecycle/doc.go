@@ -21,7 +21,8 @@
 //   - StopTimeout reads a container's stop-timeout label, within 120 s.
 //   - Scheduler is the thin runtime part: it recomputes the Plan when its
 //     inputs change and calls OnDrain and OnTerminate once each, at their
-//     times, on an injected clock.
+//     times, on an injected clock. A started drain stays, also across a
+//     restart of the daemon through SaveDrain and LoadDrain.
 //
 // The package performs no drain itself: the daemon wires the callbacks to
 // admission, containerd and the end action. See docs/lifecycle.md.

@@ -119,14 +119,12 @@ func nextBoot(rec Record, bootID string, bootStart time.Time, sinceBoot time.Dur
 }
 
 func readRecord(path string) (Record, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	var rec Record
+	err := readJSON(path, &rec)
+	if errors.Is(err, fs.ErrNotExist) {
 		return Record{}, fmt.Errorf("read first-boot record: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var rec Record
-	if err := dec.Decode(&rec); err != nil {
+	if err != nil {
 		return Record{}, fmt.Errorf("%w %s: %w", ErrCorruptRecord, path, err)
 	}
 	if err := rec.check(); err != nil {
@@ -153,28 +151,46 @@ func (r Record) check() error {
 	return nil
 }
 
-// writeRecord replaces the record atomically: temporary file, fsync,
-// rename, fsync of the folder.
 func writeRecord(dir string, rec Record) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create state folder: %w", err)
-	}
-	b, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode first-boot record: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, RecordFile+".tmp*")
-	if err != nil {
+	if err := writeJSON(dir, RecordFile, rec); err != nil {
 		return fmt.Errorf("write first-boot record: %w", err)
+	}
+	return nil
+}
+
+// writeJSON replaces dir/name atomically with v as JSON: temporary file,
+// fsync, rename, fsync of the folder.
+func writeJSON(dir, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, name+".tmp*")
+	if err != nil {
+		return err
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
 	if err := writeSync(tmp, append(b, '\n')); err != nil {
-		return fmt.Errorf("write first-boot record: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, RecordFile)); err != nil {
-		return fmt.Errorf("write first-boot record: %w", err)
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return err
 	}
 	return syncDir(dir)
+}
+
+// readJSON reads dir/name strictly into v.
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 func writeSync(f *os.File, b []byte) error {
@@ -188,7 +204,7 @@ func writeSync(f *os.File, b []byte) error {
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("sync state folder: %w", err)
+		return err
 	}
 	err = d.Sync()
 	return errors.Join(err, d.Close())

@@ -40,10 +40,16 @@ type Plan struct {
 	DrainBy       time.Time // Launch + DrainAfter: a scheduled drain starts no later
 	DrainAt       time.Time // when the drain starts
 	DrainReason   Reason
-	DrainInWindow bool      // DrainAt lies inside a maintenance window
-	TerminateAt   time.Time // Launch + TerminateAfter: everything still running stops
-	NextWindow    Interval  // the window open now or next, within 8 days; zero if none
-	Action        Action    // what to do at Inputs.Now
+	DrainInWindow bool          // DrainAt lies inside a maintenance window
+	TerminateAt   time.Time     // Launch + TerminateAfter: everything still running stops
+	NextWindow    Interval      // the window open now or next, within 8 days; zero if none
+	Action        Action        // what to do at Inputs.Now
+	Age           time.Duration // Inputs.Now - Launch, 0 if Now is before Launch
+}
+
+// Drain is the drain part of p, to keep across restarts.
+func (p Plan) Drain() DrainState {
+	return DrainState{At: p.DrainAt, Reason: p.DrainReason, InWindow: p.DrainInWindow}
 }
 
 // Schedule computes the plan. It is a pure function of its arguments:
@@ -73,6 +79,7 @@ func Schedule(s Settings, in Inputs) Plan {
 	p.DrainInWindow = inWindow(s.Windows, p.DrainAt)
 	p.NextWindow = nextWindow(s.Windows, in.Now)
 	p.Action = p.ActionAt(in.Now)
+	p.Age = max(in.Now.Sub(in.Launch), 0)
 	return p
 }
 

@@ -19,6 +19,9 @@ type SchedulerOptions struct {
 	Clock       Clock
 	OnDrain     func(Plan) // called once, when the drain is due
 	OnTerminate func(Plan) // called once, when termination is due
+	// Drained is a drain that started before a restart (LoadDrain): the
+	// plan keeps it and OnDrain fires again at the first Tick.
+	Drained *DrainState
 	// After waits like time.After (the default); tests inject their own.
 	After  func(time.Duration) <-chan time.Time
 	Logger *slog.Logger // nil: slog.Default()
@@ -35,7 +38,8 @@ type Scheduler struct {
 	mu         sync.Mutex
 	settings   Settings
 	in         Inputs
-	drained    *Plan // the plan when OnDrain fired
+	latch      *DrainState // the drain once started: it stays
+	drainFired bool
 	terminated bool
 }
 
@@ -48,6 +52,8 @@ func NewScheduler(opts SchedulerOptions) (*Scheduler, error) {
 		return nil, errors.New("scheduler: no launch time")
 	case opts.OnDrain == nil || opts.OnTerminate == nil:
 		return nil, errors.New("scheduler: OnDrain and OnTerminate are required")
+	case opts.Settings.DrainAfter <= 0 || opts.Settings.TerminateAfter < opts.Settings.DrainAfter:
+		return nil, errors.New("scheduler: settings not resolved: use Config.Resolve or DefaultSettings")
 	}
 	if opts.After == nil {
 		opts.After = time.After
@@ -60,6 +66,7 @@ func NewScheduler(opts SchedulerOptions) (*Scheduler, error) {
 		changed:  make(chan struct{}, 1),
 		settings: opts.Settings,
 		in:       Inputs{Launch: opts.Launch},
+		latch:    opts.Drained,
 	}, nil
 }
 
@@ -83,7 +90,8 @@ func (s *Scheduler) RequestDrain() {
 	})
 }
 
-// Update replaces the settings, as on a configuration reload.
+// Update replaces the settings, as on a configuration reload. The launch
+// time stays the one the Scheduler was made with.
 func (s *Scheduler) Update(settings Settings) {
 	s.mu.Lock()
 	s.settings = settings
@@ -116,8 +124,8 @@ func (s *Scheduler) planLocked(now time.Time) Plan {
 	in := s.in
 	in.Now = now
 	p := Schedule(s.settings, in)
-	if s.drained != nil {
-		p.DrainAt, p.DrainReason, p.DrainInWindow = s.drained.DrainAt, s.drained.DrainReason, s.drained.DrainInWindow
+	if s.latch != nil {
+		p.DrainAt, p.DrainReason, p.DrainInWindow = s.latch.At, s.latch.Reason, s.latch.InWindow
 		p.Action = p.ActionAt(now)
 	}
 	return p

@@ -27,8 +27,12 @@ func (s *Scheduler) due(p Plan) func(Plan) {
 		s.terminated = true
 		s.opts.Logger.Info("lifecycle: terminate", "terminate_at", p.TerminateAt)
 		return s.opts.OnTerminate
-	case p.Action == ActDrain && s.drained == nil:
-		s.drained = &p
+	case p.Action == ActDrain && !s.drainFired:
+		s.drainFired = true
+		if s.latch == nil {
+			d := p.Drain()
+			s.latch = &d
+		}
 		s.opts.Logger.Info("lifecycle: drain", "drain_at", p.DrainAt, "reason", string(p.DrainReason),
 			"in_window", p.DrainInWindow)
 		return s.opts.OnDrain
@@ -78,7 +82,7 @@ func (s *Scheduler) NextEvent(p Plan) time.Time {
 	switch {
 	case s.terminated:
 		return time.Time{}
-	case s.drained == nil:
+	case !s.drainFired:
 		return p.DrainAt
 	}
 	return p.TerminateAt
