@@ -40,6 +40,10 @@ const (
 	FromFirstBoot LaunchSource = "first-boot" // this start wrote the record
 )
 
+// MaxLaunchSkew is how much later than the first boot a configured launch
+// time may be (clocks differ a little); more would lengthen the lifetime.
+const MaxLaunchSkew = time.Hour
+
 // CheckpointEvery is how often the daemon should call Instance.Checkpoint.
 const CheckpointEvery = 10 * time.Minute
 
@@ -81,6 +85,11 @@ func OpenInstance(stateDir string, configured time.Time, src BootSource) (Instan
 	}
 	in := Instance{Launch: rec.Launch, Source: source, Clock: NewInstanceClock(rec.BootTime, src), Record: rec, dir: stateDir}
 	if !configured.IsZero() {
+		if configured.After(rec.Launch.Add(MaxLaunchSkew)) {
+			return Instance{}, fmt.Errorf("%slaunchTime: %s is later than this instance's first boot at %s (%s): "+
+				"an instance cannot boot before its launch", configPrefix, configured.UTC().Format(time.RFC3339),
+				rec.Launch.Format(time.RFC3339), filepath.Join(stateDir, RecordFile))
+		}
 		in.Launch, in.Source = configured.UTC(), FromConfig
 	}
 	return in, nil

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -133,6 +134,16 @@ func TestConfiguredLaunchWins(t *testing.T) {
 	}
 	if !in.Record.Launch.Equal(at(t, "2026-11-02 23:00")) {
 		t.Errorf("the record keeps the first boot: %v", in.Record.Launch)
+	}
+}
+
+func TestConfiguredLaunchAfterFirstBootIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	src := &fakeBoot{wall: at(t, "2026-11-03 00:00"), sinceBoot: time.Hour, bootID: "b"}
+	mustOpenWith(t, dir, at(t, "2026-11-03 00:00"), src) // 1 h after the first boot: clocks differ
+	_, err := OpenInstance(dir, at(t, "2026-11-03 00:01"), src)
+	if err == nil || !strings.Contains(err.Error(), "lifecycle.launchTime: 2026-11-03T00:01:00Z is later than this instance's first boot") {
+		t.Errorf("OpenInstance with a launch after the first boot: %v", err)
 	}
 }
 
