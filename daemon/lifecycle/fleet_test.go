@@ -131,7 +131,7 @@ func checkResult(t *testing.T, i int, in simInstance, res simResult) {
 }
 
 func logFleet(t *testing.T, results []simResult, took time.Duration) {
-	var drained, inWin, sched, schedWin, windowed, windowedWin, wSched, wSchedWin, terminated, maxDrainDays, setBackReboots int
+	var drained, inWin, sched, schedWin, windowed, windowedWin, wSched, wSchedWin, dSched, dSchedWin, terminated, maxDrainDays, setBackReboots int
 	var maxOver time.Duration
 	for _, res := range results {
 		if res.lost > 0 {
@@ -158,15 +158,23 @@ func logFleet(t *testing.T, results []simResult, took time.Duration) {
 				wSched++
 				wSchedWin += b2i(res.inWindow)
 			}
+			if res.reason == ReasonSchedule && res.drainAfter == MaxDrainAfter {
+				dSched++
+				dSchedWin += b2i(res.inWindow)
+			}
 		}
 	}
 	t.Logf("fleet of %d instances simulated in %v", len(results), took.Round(time.Millisecond))
 	t.Logf("drained: %d; inside a window: %.1f%% of all drains, %.1f%% of drains of instances with windows, %.1f%% of scheduled drains",
 		drained, pct(inWin, drained), pct(windowedWin, windowed), pct(schedWin, sched))
-	t.Logf("scheduled drains of instances with windows: %d, inside a window: %.1f%%", wSched, pct(wSchedWin, wSched))
+	t.Logf("scheduled drains of instances with windows: %d, inside a window: %.1f%%; of those with drainAfter 14d: %d, %.1f%%",
+		wSched, pct(wSchedWin, wSched), dSched, pct(dSchedWin, dSched))
 	t.Logf("ended by termination (drain hung or not done by terminateAfter): %d; latest drain start: day %d", terminated, maxDrainDays)
 	t.Logf("reboots with the wall clock set back: %d, the longest run past terminateAfter among them %v (bound: checkpoint gap + downtime)",
 		setBackReboots, maxOver.Round(time.Second))
+	if dSchedWin != dSched {
+		t.Errorf("%d of %d scheduled drains with weekly-recurring windows and 14 days fell outside a window", dSched-dSchedWin, dSched)
+	}
 	if pct(windowedWin, windowed) < 90 || pct(wSchedWin, wSched) < 95 {
 		t.Errorf("too few drains inside a window: %.1f%% of instances with windows, %.1f%% of their scheduled drains",
 			pct(windowedWin, windowed), pct(wSchedWin, wSched))
