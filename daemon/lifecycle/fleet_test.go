@@ -130,69 +130,79 @@ func checkResult(t *testing.T, i int, in simInstance, res simResult) {
 	}
 }
 
+// share counts drains and those inside a window.
+type share struct{ n, in int }
+
+func (s *share) add(inWindow bool) {
+	s.n++
+	if inWindow {
+		s.in++
+	}
+}
+
+func (s share) pct() float64 {
+	if s.n == 0 {
+		return 0
+	}
+	return 100 * float64(s.in) / float64(s.n)
+}
+
+// fleetStats sums up the fleet.
+type fleetStats struct {
+	all, sched, windowed, windowedSched, fullSched share
+	terminated, setBackReboots, maxDrainDays       int
+	maxOver                                        time.Duration
+}
+
+func (st *fleetStats) add(res simResult) {
+	if res.lost > 0 {
+		st.setBackReboots++
+		st.maxOver = max(st.maxOver, res.endAge-res.termAfter)
+	}
+	if res.terminated {
+		st.terminated++
+	}
+	if !res.drained {
+		return
+	}
+	st.maxDrainDays = max(st.maxDrainDays, int(res.drainAge/Day))
+	st.all.add(res.inWindow)
+	sched := res.reason == ReasonSchedule
+	if sched {
+		st.sched.add(res.inWindow)
+	}
+	if res.hasWindows {
+		st.windowed.add(res.inWindow)
+	}
+	if res.hasWindows && sched {
+		st.windowedSched.add(res.inWindow)
+	}
+	if res.hasWindows && sched && res.drainAfter == MaxDrainAfter {
+		st.fullSched.add(res.inWindow)
+	}
+}
+
 func logFleet(t *testing.T, results []simResult, took time.Duration) {
-	var drained, inWin, sched, schedWin, windowed, windowedWin, wSched, wSchedWin, dSched, dSchedWin, terminated, maxDrainDays, setBackReboots int
-	var maxOver time.Duration
+	var st fleetStats
 	for _, res := range results {
-		if res.lost > 0 {
-			setBackReboots++
-			maxOver = max(maxOver, res.endAge-res.termAfter)
-		}
-		if res.terminated {
-			terminated++
-		}
-		if !res.drained {
-			continue
-		}
-		drained++
-		maxDrainDays = max(maxDrainDays, int(res.drainAge/Day))
-		inWin += b2i(res.inWindow)
-		if res.reason == ReasonSchedule {
-			sched++
-			schedWin += b2i(res.inWindow)
-		}
-		if res.hasWindows {
-			windowed++
-			windowedWin += b2i(res.inWindow)
-			if res.reason == ReasonSchedule {
-				wSched++
-				wSchedWin += b2i(res.inWindow)
-			}
-			if res.reason == ReasonSchedule && res.drainAfter == MaxDrainAfter {
-				dSched++
-				dSchedWin += b2i(res.inWindow)
-			}
-		}
+		st.add(res)
 	}
 	t.Logf("fleet of %d instances simulated in %v", len(results), took.Round(time.Millisecond))
 	t.Logf("drained: %d; inside a window: %.1f%% of all drains, %.1f%% of drains of instances with windows, %.1f%% of scheduled drains",
-		drained, pct(inWin, drained), pct(windowedWin, windowed), pct(schedWin, sched))
+		st.all.n, st.all.pct(), st.windowed.pct(), st.sched.pct())
 	t.Logf("scheduled drains of instances with windows: %d, inside a window: %.1f%%; of those with drainAfter 14d: %d, %.1f%%",
-		wSched, pct(wSchedWin, wSched), dSched, pct(dSchedWin, dSched))
-	t.Logf("ended by termination (drain hung or not done by terminateAfter): %d; latest drain start: day %d", terminated, maxDrainDays)
+		st.windowedSched.n, st.windowedSched.pct(), st.fullSched.n, st.fullSched.pct())
+	t.Logf("ended by termination (drain hung or not done by terminateAfter): %d; latest drain start: day %d", st.terminated, st.maxDrainDays)
 	t.Logf("reboots with the wall clock set back: %d, the longest run past terminateAfter among them %v (bound: checkpoint gap + downtime)",
-		setBackReboots, maxOver.Round(time.Second))
-	if dSchedWin != dSched {
-		t.Errorf("%d of %d scheduled drains with weekly-recurring windows and 14 days fell outside a window", dSched-dSchedWin, dSched)
+		st.setBackReboots, st.maxOver.Round(time.Second))
+	if st.fullSched.in != st.fullSched.n {
+		t.Errorf("%d of %d scheduled drains with weekly-recurring windows and 14 days fell outside a window",
+			st.fullSched.n-st.fullSched.in, st.fullSched.n)
 	}
-	if pct(windowedWin, windowed) < 90 || pct(wSchedWin, wSched) < 95 {
+	if st.windowed.pct() < 90 || st.windowedSched.pct() < 95 {
 		t.Errorf("too few drains inside a window: %.1f%% of instances with windows, %.1f%% of their scheduled drains",
-			pct(windowedWin, windowed), pct(wSchedWin, wSched))
+			st.windowed.pct(), st.windowedSched.pct())
 	}
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func pct(n, of int) float64 {
-	if of == 0 {
-		return 0
-	}
-	return 100 * float64(n) / float64(of)
 }
 
 // simulate runs one instance through the real Scheduler and first-boot
