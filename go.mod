@@ -3,16 +3,17 @@ module github.com/moat-sh/moat
 go 1.26.0
 
 require (
-	github.com/cilium/ebpf v0.22.0
-	golang.org/x/sys v0.50.0
+	github.com/agnivade/levenshtein v1.2.2
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 require (
+	github.com/cilium/ebpf v0.22.0
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/opencontainers/runtime-spec v1.3.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/robfig/cron/v3 v3.0.1
-	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/sys v0.50.0
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1
 )
 
@@ -26,5 +27,3 @@ require (
 	github.com/prometheus/procfs v0.22.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
-
-tool github.com/cilium/ebpf/cmd/bpf2go
