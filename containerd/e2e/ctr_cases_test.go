@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moat-sh/moat/policy"
 )
@@ -141,5 +142,29 @@ func TestWrapperRefusesBadSpec(t *testing.T) {
 				t.Errorf("runc created the container: %s", out)
 			}
 		})
+	}
+}
+
+// TestCtrBypassIsKilled: a client that names the real runc skips the
+// wrapper; its task is never registered, and the watcher kills it.
+func TestCtrBypassIsKilled(t *testing.T) {
+	m := startMoatd(t, policy.Settings{Name: "e2e"})
+	name := id("bypass")
+	t.Cleanup(func() { ctrRemove(name) })
+	if out, err := ctrRun(name, "--runc-binary", realRunc); err != nil {
+		t.Fatalf("ctr run with the real runc: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for running(t, name) {
+		if time.Now().After(deadline) {
+			t.Fatal("a task that skipped the wrapper still runs after 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st := taskStatus(name); st != "STOPPED" {
+		t.Errorf("task status %q, want STOPPED (killed)", st)
+	}
+	if c, ok := m.gate.get("default", name); ok {
+		t.Errorf("the bypassing container was registered: %+v", c)
 	}
 }

@@ -39,14 +39,19 @@ func ctrRemove(name string) {
 // running says whether ctr lists the task as RUNNING.
 func running(t *testing.T, name string) bool {
 	t.Helper()
+	return taskStatus(name) == "RUNNING"
+}
+
+// taskStatus is the status ctr lists for a task, empty for none.
+func taskStatus(name string) string {
 	out, _ := e.ctr("default", "tasks", "list")
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 3 && f[0] == name {
-			return f[2] == "RUNNING"
+			return f[2]
 		}
 	}
-	return false
+	return ""
 }
 
 // exists says whether containerd has a container of that name.

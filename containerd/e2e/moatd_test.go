@@ -41,10 +41,18 @@ func settings(t *testing.T, s policy.Settings) *policy.Settings {
 	return &s
 }
 
+// current is the moatd serving now: there is one at a time, as on an
+// instance (two watchers would each kill what the other registered).
+var current *moatd
+
 // startMoatd serves the local API on the socket containerd's environment
 // names, with an empty placement state rebuilt by the watcher's Reconcile.
+// It stops the moatd serving before.
 func startMoatd(t *testing.T, s policy.Settings) *moatd {
 	t.Helper()
+	if current != nil {
+		current.stop()
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("MOAT_E2E_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -71,6 +79,7 @@ func startMoatd(t *testing.T, s policy.Settings) *moatd {
 	}
 	go func() { m.watcher.Run(ctx); close(m.done) }()
 	t.Cleanup(m.stop)
+	current = m
 	return m
 }
 

@@ -95,6 +95,15 @@ func (s *State) Confirm(k Key, task string) bool {
 	return true
 }
 
+// Registered says whether k is a registered container (not merely
+// reserved).
+func (s *State) Registered(k Key) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.containers[k]
+	return ok && e.reserved.IsZero()
+}
+
 // Remove forgets k and says whether it was known.
 func (s *State) Remove(k Key) bool {
 	s.mu.Lock()

@@ -79,7 +79,10 @@ func TestConfirmNeedsAReservation(t *testing.T) {
 		t.Error("confirmed a container never admitted")
 	}
 	s.Admit(Key{"n", "a"}, "t", allowIfEmpty)
-	if !s.Confirm(Key{"n", "a"}, "t") {
+	if s.Registered(Key{"n", "a"}) {
+		t.Error("a reservation counts as registered")
+	}
+	if !s.Confirm(Key{"n", "a"}, "t") || !s.Registered(Key{"n", "a"}) {
 		t.Error("admitted container not confirmed")
 	}
 	s.Admit(Key{"n", "late"}, "t", func(map[string]int) bool { return true })

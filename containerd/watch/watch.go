@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"syscall"
 	"time"
 
 	apievents "github.com/containerd/containerd/api/events"
@@ -34,6 +35,10 @@ type Watcher struct {
 	log    *slog.Logger
 	// Retry is the pause before resubscribing after the event stream broke.
 	Retry time.Duration
+	// KillUnregistered kills a task that starts without being registered:
+	// it did not go through the runtime wrapper (a client that named its
+	// own runc binary, another runtime type). New sets it.
+	KillUnregistered bool
 }
 
 // New connects to containerd at address (its gRPC socket).
@@ -42,14 +47,16 @@ func New(address string, state *placement.State, api Unregisterer, taskOf TaskFu
 	if err != nil {
 		return nil, fmt.Errorf("connect to containerd at %s: %w", address, err)
 	}
-	return &Watcher{client: c, state: state, api: api, taskOf: taskOf, log: log, Retry: time.Second}, nil
+	return &Watcher{client: c, state: state, api: api, taskOf: taskOf, log: log,
+		Retry: time.Second, KillUnregistered: true}, nil
 }
 
 // Close closes the connection to containerd.
 func (w *Watcher) Close() error { return w.client.Close() }
 
-// The events that end a container's life.
-var filters = []string{`topic=="/tasks/exit"`, `topic=="/tasks/delete"`, `topic=="/containers/delete"`}
+// The events that end a container's life, and the start of a task.
+var filters = []string{`topic=="/tasks/exit"`, `topic=="/tasks/delete"`, `topic=="/containers/delete"`,
+	`topic=="/tasks/start"`}
 
 // Run subscribes to events, reconciles, and handles events until ctx
 // ends; a broken stream is resubscribed (and reconciled) after Retry.
@@ -91,8 +98,13 @@ func (w *Watcher) follow(ctx context.Context) error {
 	}
 }
 
-// handle unregisters the container an event ends.
+// handle unregisters the container an event ends, and checks a started
+// task.
 func (w *Watcher) handle(ctx context.Context, env *events.Envelope) {
+	if id, ok := started(env); ok {
+		w.checkStarted(ctx, env.Namespace, id)
+		return
+	}
 	id, ok := gone(env)
 	if !ok {
 		return
@@ -102,6 +114,42 @@ func (w *Watcher) handle(ctx context.Context, env *events.Envelope) {
 		return
 	}
 	w.log.Info("container gone", "namespace", env.Namespace, "container", id, "topic", env.Topic)
+}
+
+// started returns the container whose task an event starts.
+func started(env *events.Envelope) (string, bool) {
+	if env == nil || env.Event == nil {
+		return "", false
+	}
+	ev, err := typeurl.UnmarshalAny(env.Event)
+	if err != nil {
+		return "", false
+	}
+	if e, ok := ev.(*apievents.TaskStart); ok {
+		return e.ContainerID, true
+	}
+	return "", false
+}
+
+// checkStarted kills a task that started without registration. The
+// wrapper registers before runc create returns, so before containerd
+// publishes the start.
+func (w *Watcher) checkStarted(ctx context.Context, ns, id string) {
+	if !w.KillUnregistered || w.state.Registered(placement.Key{Namespace: ns, ID: id}) {
+		return
+	}
+	w.log.Error("task started without moat's runtime wrapper: killing it", "namespace", ns, "container", id)
+	ctx = namespaces.WithNamespace(ctx, ns)
+	c, err := w.client.LoadContainer(ctx, id)
+	if err == nil {
+		var t client.Task
+		if t, err = c.Task(ctx, nil); err == nil {
+			err = t.Kill(ctx, syscall.SIGKILL)
+		}
+	}
+	if err != nil && !errdefs.IsNotFound(err) {
+		w.log.Error("kill unregistered task", "namespace", ns, "container", id, "error", err.Error())
+	}
 }
 
 // gone returns the container that an event ends: the exit of its init

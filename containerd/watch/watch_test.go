@@ -41,3 +41,15 @@ func TestGone(t *testing.T) {
 		})
 	}
 }
+
+func TestStarted(t *testing.T) {
+	if id, ok := started(envelope(t, "/tasks/start", &apievents.TaskStart{ContainerID: "c", Pid: 7})); !ok || id != "c" {
+		t.Errorf("task start: %q, %v", id, ok)
+	}
+	if _, ok := started(envelope(t, "/tasks/exit", &apievents.TaskExit{ContainerID: "c", ID: "c"})); ok {
+		t.Error("an exit counted as a start")
+	}
+	if _, ok := started(nil); ok {
+		t.Error("nil counted as a start")
+	}
+}
