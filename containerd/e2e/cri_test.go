@@ -115,6 +115,9 @@ func TestCRIPlainPodAndContainer(t *testing.T) {
 	if st := containerState(t, ctr); st != "CONTAINER_RUNNING" {
 		t.Fatalf("container state %s", st)
 	}
+	if _, err := e.crictl("exec", "--sync", ctr, "/bin/true"); err != nil {
+		t.Errorf("exec in the container: %v", err)
+	}
 	m.waitLive(t, pod, 2) // the sandbox and the container are the pod's task
 	for _, id := range []string{pod, ctr} {
 		if c, ok := m.gate.get("k8s.io", id); !ok || c.TaskID != pod || c.CgroupID == 0 {

@@ -168,3 +168,29 @@ func TestCtrBypassIsKilled(t *testing.T) {
 		t.Errorf("the bypassing container was registered: %+v", c)
 	}
 }
+
+// TestWrapperRefusesExecBeyondTheContainer: an exec may not ask for a
+// capability the container was not admitted with.
+func TestWrapperRefusesExecBeyondTheContainer(t *testing.T) {
+	startMoatd(t, policy.Settings{Name: "e2e"})
+	name := id("exec")
+	t.Cleanup(func() { ctrRemove(name) })
+	if out, err := ctrRun(name); err != nil {
+		t.Fatalf("container: %v\n%s", err, out)
+	}
+	execIn := func(flags ...string) (string, error) {
+		args := append([]string{"--root", "/run/containerd/runc/default", "exec"}, flags...)
+		cmd := exec.Command(e.runtime, append(args, name, "/bin/true")...)
+		cmd.Env = []string{"MOAT_SOCKET=" + e.moatd, "MOAT_RUNC=" + realRunc}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := execIn("--cap", "CAP_SYS_ADMIN")
+	mustContain(t, "exec with CAP_SYS_ADMIN", err, out)
+	if !strings.Contains(out, "asks for CAP_SYS_ADMIN, which the container was not admitted with") {
+		t.Errorf("refusal says %q", out)
+	}
+	if out, err := execIn(); err != nil {
+		t.Errorf("plain exec: %v\n%s", err, out)
+	}
+}

@@ -73,6 +73,9 @@ func TestCtrPlainTaskStarts(t *testing.T) {
 	m.waitLive(t, name, 1)
 	pid := taskPid(t, "default", name)
 	checkRegistered(t, m, "default", name, pid, 0)
+	if out, err := e.ctr("default", "tasks", "exec", "--exec-id", "e1", name, "/bin/true"); err != nil {
+		t.Errorf("exec in the plain task: %v\n%s", err, out)
+	}
 	ctrKill(t, name)
 	m.waitLive(t, name, 0)
 }

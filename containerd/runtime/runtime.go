@@ -59,6 +59,12 @@ func (w *Wrapper) Run(ctx context.Context, args []string) int {
 		return w.create(ctx, inv)
 	case "delete":
 		w.unregister(ctx, inv)
+	case "exec":
+		if err := w.checkExec(ctx, inv); err != nil {
+			return w.fail(inv, err)
+		}
+	case "run", "restore":
+		return w.fail(inv, fmt.Errorf("runc %s %w: it creates a container without admission; containerd uses create and start", inv.Verb, ErrRefused))
 	}
 	return w.fail(inv, w.exec(args))
 }

@@ -40,10 +40,14 @@ func (f *fakeAPI) Unregister(_ context.Context, ns, id string) error {
 	return errors.New("unknown container")
 }
 
-// fakeRunc writes a script that logs its arguments, writes the test's pid
-// to --pid-file on create and exits with $FAKE_RUNC_EXIT.
+// fakeRunc is a script that logs its arguments, answers state with
+// $FAKE_RUNC_BUNDLE, writes the test's pid to --pid-file on create and
+// exits with $FAKE_RUNC_EXIT.
 const fakeRunc = `#!/bin/sh
 echo "$@" >> "$FAKE_RUNC_CALLS"
+for a in "$@"; do
+	[ "$a" = state ] && { printf '{"id":"x","bundle":"%s"}' "$FAKE_RUNC_BUNDLE"; exit 0; }
+done
 prev=
 for a in "$@"; do
 	[ "$prev" = --pid-file ] && echo "$FAKE_RUNC_PID" > "$a"
