@@ -17,8 +17,12 @@
 // runtime create failed: moat: ...").
 //
 // delete unregisters the container, then runs runc delete; a failed
-// unregister is logged and does not block the delete. Every other verb is
-// replaced by runc through exec, so signals and exit codes are runc's.
+// unregister is logged and does not block the delete. exec is refused
+// when its process asks for a capability that none of the container's
+// five sets holds, or for another SELinux label (ExecWithin). run and
+// restore, which would create a container without admission, are
+// refused. Every other verb is replaced by runc through exec, so signals
+// and exit codes are runc's.
 //
 // The containerd namespace of a container is the base name of runc's
 // --root, which containerd's runc shim sets to <root>/<namespace>.
