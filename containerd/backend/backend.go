@@ -29,7 +29,13 @@ type Backend struct {
 	// Labels returns a task's SELinux labels; nil means none.
 	Labels func(task string) (policy.SELinuxLabels, error)
 	Gate   Gate // nil: registration is bookkeeping only
-	Log    *slog.Logger
+	// ContainerLabels returns a container's containerd labels, where a
+	// client such as an ECS-style agent may name the task under TaskKey
+	// (the wrapper sees only the OCI spec); nil means annotations only.
+	// watch.Watcher.Labels implements it. A container containerd does not
+	// know has no labels; any other error fails the admission.
+	ContainerLabels func(ctx context.Context, namespace, id string) (map[string]string, error)
+	Log             *slog.Logger
 }
 
 var _ localapi.Backend = (*Backend)(nil)
@@ -40,8 +46,12 @@ func (b *Backend) TaskOf(id string, annotations, labels map[string]string) strin
 }
 
 // Admit decides on one container.
-func (b *Backend) Admit(_ context.Context, req localapi.AdmitRequest) (localapi.AdmitResponse, error) {
-	task := policy.IdentifyTask(req.ContainerID, req.Spec.Annotations, nil, b.TaskKey)
+func (b *Backend) Admit(ctx context.Context, req localapi.AdmitRequest) (localapi.AdmitResponse, error) {
+	clientLabels, err := b.containerLabels(ctx, req)
+	if err != nil {
+		return localapi.AdmitResponse{}, err
+	}
+	task := policy.IdentifyTask(req.ContainerID, req.Spec.Annotations, clientLabels, b.TaskKey)
 	labels, err := b.labels(task.ID)
 	if err != nil {
 		return localapi.AdmitResponse{}, err
@@ -60,6 +70,17 @@ func (b *Backend) Admit(_ context.Context, req localapi.AdmitRequest) (localapi.
 	return localapi.AdmitResponse{Allowed: true, TaskID: task.ID,
 		ProcessLabel: d.Adjustments.ProcessLabel, MountLabel: d.Adjustments.MountLabel,
 		CapMask: uint64(d.Adjustments.PrivilegedCaps)}, nil
+}
+
+func (b *Backend) containerLabels(ctx context.Context, req localapi.AdmitRequest) (map[string]string, error) {
+	if b.ContainerLabels == nil || b.TaskKey == "" || req.Namespace == "" {
+		return nil, nil
+	}
+	l, err := b.ContainerLabels(ctx, req.Namespace, req.ContainerID)
+	if err != nil {
+		return nil, fmt.Errorf("labels of container %s/%s: %w", req.Namespace, req.ContainerID, err)
+	}
+	return l, nil
 }
 
 func (b *Backend) labels(task string) (policy.SELinuxLabels, error) {

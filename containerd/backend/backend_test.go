@@ -145,3 +145,26 @@ func TestLabelFailureIsAnError(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+func TestTaskFromContainerLabels(t *testing.T) {
+	c, b, _ := serve(t, policy.Settings{Name: "p", TaskPlacement: policy.PlacementSingle})
+	b.ContainerLabels = func(_ context.Context, ns, id string) (map[string]string, error) {
+		if id == "broken" {
+			return nil, errors.New("containerd unreachable")
+		}
+		return map[string]string{"example.com/task": "T-" + id[:1]}, nil
+	}
+	if r := admit(t, c, "a1", plainSpec(nil)); !r.Allowed || r.TaskID != "T-a" {
+		t.Errorf("task from the label: %+v", r)
+	}
+	if r := admit(t, c, "a2", plainSpec(nil)); !r.Allowed || r.TaskID != "T-a" {
+		t.Errorf("same task by label: %+v", r)
+	}
+	if r := admit(t, c, "b1", plainSpec(nil)); r.Allowed {
+		t.Errorf("another task by label admitted beside T-a: %+v", r)
+	}
+	_, err := c.Admit(context.Background(), localapi.AdmitRequest{ContainerID: "broken", Namespace: "default", Spec: plainSpec(nil)})
+	if err == nil || !strings.Contains(err.Error(), "containerd unreachable") {
+		t.Errorf("label lookup failure: %v, want admission to fail", err)
+	}
+}

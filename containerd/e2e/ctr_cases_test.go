@@ -194,3 +194,22 @@ func TestWrapperRefusesExecBeyondTheContainer(t *testing.T) {
 		t.Errorf("plain exec: %v\n%s", err, out)
 	}
 }
+
+// TestCtrTaskFromContainerLabel: a client (an ECS-style agent) names the
+// task in a containerd label; admission and the rebuilt state agree.
+func TestCtrTaskFromContainerLabel(t *testing.T) {
+	startMoatd(t, policy.Settings{Name: "e2e", TaskPlacement: policy.PlacementSingle})
+	a1, a2, b := id("label-a"), id("label-a"), id("label-b")
+	t.Cleanup(func() { ctrRemove(a1); ctrRemove(a2); ctrRemove(b) })
+	for _, name := range []string{a1, a2} {
+		if out, err := ctrRun(name, "--label", TaskKey+"=A"); err != nil {
+			t.Fatalf("container %s of task A: %v\n%s", name, err, out)
+		}
+	}
+	m := startMoatd(t, policy.Settings{Name: "e2e", TaskPlacement: policy.PlacementSingle})
+	if got := m.backend.State.Live(); got["A"] != 2 {
+		t.Errorf("live after restart %v, want task A with 2 containers", got)
+	}
+	out, err := ctrRun(b, "--label", TaskKey+"=B")
+	refused(t, b, err, out, `task "A" has 2 live containers`)
+}

@@ -61,17 +61,18 @@ func startMoatd(t *testing.T, s policy.Settings) *moatd {
 	g := newGate()
 	b := &backend.Backend{Settings: settings(t, s), State: state, TaskKey: TaskKey, Log: log, Gate: g,
 		Host: &policy.Host{ContainerdRoot: e.root, ContainerdState: e.state, Protected: []string{"/var/lib/moat", "/run/moat", "/etc/moat"}}}
+	w, err := watch.New(e.address, state, localapi.NewClient(e.moatd), b.TaskOf, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.ContainerLabels = w.Labels
 	os.Remove(e.moatd)
 	l, err := net.Listen("unix", e.moatd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &moatd{backend: b, gate: g, srv: &http.Server{Handler: localapi.Handler(b)}, done: make(chan struct{})}
+	m := &moatd{backend: b, gate: g, watcher: w, srv: &http.Server{Handler: localapi.Handler(b)}, done: make(chan struct{})}
 	go m.srv.Serve(l)
-	m.watcher, err = watch.New(e.address, state, localapi.NewClient(e.moatd), b.TaskOf, log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	if err := m.watcher.Reconcile(ctx); err != nil {

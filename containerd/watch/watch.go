@@ -234,3 +234,21 @@ func (w *Watcher) liveTask(ctx context.Context, c client.Container) (string, boo
 	}
 	return w.taskOf(c.ID(), spec.Annotations, info.Labels), true, nil
 }
+
+// Labels returns a container's containerd labels; a container containerd
+// does not know has none.
+func (w *Watcher) Labels(ctx context.Context, namespace, id string) (map[string]string, error) {
+	ctx = namespaces.WithNamespace(ctx, namespace)
+	c, err := w.client.LoadContainer(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	l, err := c.Labels(ctx)
+	if errdefs.IsNotFound(err) {
+		return nil, nil
+	}
+	return l, err
+}
