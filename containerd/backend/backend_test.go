@@ -34,7 +34,7 @@ func plainSpec(annotations map[string]string, extra ...string) *specs.Spec {
 type fakeGate struct{ registered, unregistered int }
 
 func (g *fakeGate) Register(context.Context, localapi.Container) error { g.registered++; return nil }
-func (g *fakeGate) Unregister(context.Context, string, string) error  { g.unregistered++; return nil }
+func (g *fakeGate) Unregister(context.Context, string, string) error   { g.unregistered++; return nil }
 
 func serve(t *testing.T, s policy.Settings) (*localapi.Client, *Backend, *fakeGate) {
 	t.Helper()
@@ -139,7 +139,9 @@ func TestRegisterNeedsAdmission(t *testing.T) {
 
 func TestLabelFailureIsAnError(t *testing.T) {
 	c, b, _ := serve(t, policy.Settings{Name: "p"})
-	b.Labels = func(string) (policy.SELinuxLabels, error) { return policy.SELinuxLabels{}, errors.New("categories exhausted") }
+	b.Labels = func(string) (policy.SELinuxLabels, error) {
+		return policy.SELinuxLabels{}, errors.New("categories exhausted")
+	}
 	_, err := c.Admit(context.Background(), localapi.AdmitRequest{ContainerID: "c", Spec: plainSpec(nil)})
 	if err == nil || !strings.Contains(err.Error(), "categories exhausted") {
 		t.Errorf("err %v", err)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,8 +13,9 @@ import (
 
 var seq atomic.Int64
 
-// id returns a container id unique in the suite.
-func id(prefix string) string { return fmt.Sprintf("%s-%d", prefix, seq.Add(1)) }
+// id returns a container id unique in the suite and across suites
+// running at once (ctr's containers share runc's default root).
+func id(prefix string) string { return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), seq.Add(1)) }
 
 // ctrRun starts a detached container with the default seccomp profile
 // (a container without seccomp needs ALL) and extra ctr run flags.
