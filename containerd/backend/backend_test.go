@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -168,5 +169,29 @@ func TestTaskFromContainerLabels(t *testing.T) {
 	_, err := c.Admit(context.Background(), localapi.AdmitRequest{ContainerID: "broken", Namespace: "default", Spec: plainSpec(nil)})
 	if err == nil || !strings.Contains(err.Error(), "containerd unreachable") {
 		t.Errorf("label lookup failure: %v, want admission to fail", err)
+	}
+}
+
+// TestSingleTaskUnderConcurrentCreates: of many tasks asking at once on
+// an empty single-task instance, exactly one is admitted.
+func TestSingleTaskUnderConcurrentCreates(t *testing.T) {
+	c, _, _ := serve(t, policy.Settings{Name: "p", TaskPlacement: policy.PlacementSingle})
+	const n = 20
+	allowed := make(chan bool, n)
+	for i := range n {
+		go func() {
+			resp, err := c.Admit(context.Background(), localapi.AdmitRequest{
+				ContainerID: "c" + strconv.Itoa(i), Namespace: "default", Spec: plainSpec(nil)})
+			allowed <- err == nil && resp.Allowed
+		}()
+	}
+	count := 0
+	for range n {
+		if <-allowed {
+			count++
+		}
+	}
+	if count != 1 {
+		t.Errorf("%d tasks admitted at once under single-task placement, want 1", count)
 	}
 }
