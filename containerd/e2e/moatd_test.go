@@ -66,6 +66,11 @@ func startMoatd(t *testing.T, s policy.Settings) *moatd {
 		t.Fatal(err)
 	}
 	b.ContainerLabels = w.Labels
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := w.Reconcile(ctx); err != nil { // before serving, as moatd does
+		cancel()
+		t.Fatalf("reconcile: %v", err)
+	}
 	os.Remove(e.moatd)
 	l, err := net.Listen("unix", e.moatd)
 	if err != nil {
@@ -73,11 +78,7 @@ func startMoatd(t *testing.T, s policy.Settings) *moatd {
 	}
 	m := &moatd{backend: b, gate: g, watcher: w, srv: &http.Server{Handler: localapi.Handler(b)}, done: make(chan struct{})}
 	go m.srv.Serve(l)
-	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	if err := m.watcher.Reconcile(ctx); err != nil {
-		t.Fatalf("reconcile: %v", err)
-	}
 	go func() { m.watcher.Run(ctx); close(m.done) }()
 	t.Cleanup(m.stop)
 	current = m
