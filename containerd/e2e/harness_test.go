@@ -102,7 +102,7 @@ func setup() (*env, error) {
 func (x *env) build() error {
 	x.runtime, x.nri = filepath.Join(x.dir, "moat-runtime"), filepath.Join(x.dir, "moat-nri")
 	for out, pkg := range map[string]string{x.runtime: "./cmd/moat-runtime", x.nri: "./cmd/moat-nri"} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd := exec.Command(goTool(), "build", "-o", out, pkg)
 		cmd.Dir = repoRoot()
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
@@ -115,6 +115,14 @@ func (x *env) build() error {
 
 // configTemplate is the suite's own part of containerd's config;
 // moat's part is containerd/config's, with the suite's paths.
+// goTool is the go command: from PATH, else the toolchain that built the test.
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
 const configTemplate = `version = 3
 root = "{{.Root}}"
 state = "{{.State}}"
