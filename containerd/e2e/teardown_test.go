@@ -18,20 +18,25 @@ func (x *env) teardown() {
 		for _, ns := range []string{"default", "k8s.io"} {
 			x.removeAll(ns)
 		}
-		x.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { x.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			x.cmd.Process.Kill()
-			<-done
-		}
+		x.stopContainerd()
 	}
 	x.killShims()
 	if x.dir != "" && os.Getenv("MOAT_E2E_KEEP") == "" {
 		unmountUnder(x.dir)
 		os.RemoveAll(x.dir)
+	}
+}
+
+// stopContainerd stops containerd; the shims and their tasks live on.
+func (x *env) stopContainerd() {
+	x.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { x.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		x.cmd.Process.Kill()
+		<-done
 	}
 }
 

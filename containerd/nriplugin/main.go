@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/containerd/nri/pkg/api"
 	"github.com/containerd/nri/pkg/stub"
@@ -15,7 +16,7 @@ import (
 )
 
 // Main runs the plugin as a program (cmd/moat-nri) and returns its exit
-// code. Flags: -moatd (default $MOAT_SOCKET, else localapi.DefaultSocket),
+// code; it reconnects when containerd goes away, until SIGTERM. Flags: -moatd (default $MOAT_SOCKET, else localapi.DefaultSocket),
 // -nri (NRI's socket, for an external plugin; a plugin that containerd
 // launched gets its connection from the environment).
 func Main(args []string) int {
@@ -36,15 +37,39 @@ func run(args []string, log *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	p, err := New(localapi.NewClient(*moatd), log, stub.WithSocketPath(*nri))
+	api := localapi.NewClient(*moatd)
+	for {
+		err := serve(ctx, api, log, *nri)
+		if ctx.Err() != nil {
+			return nil
+		}
+		// containerd restarted or is not up yet: connect again
+		log.Warn("nri connection", "error", fmt.Sprint(err))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// serve runs one connection to containerd's NRI until it ends.
+func serve(ctx context.Context, api Admitter, log *slog.Logger, nri string) error {
+	p, err := New(api, log, stub.WithSocketPath(nri))
 	if err != nil {
 		return err
 	}
-	log.Info("moat-nri serving", "moatd", *moatd, "nri", *nri)
-	if err := p.Run(ctx); err != nil && ctx.Err() == nil {
-		return fmt.Errorf("nri connection: %w", err)
-	}
-	return nil
+	done := make(chan struct{})
+	defer close(done)
+	go func() { // the stub's Run ends with its connection, not with ctx
+		select {
+		case <-ctx.Done():
+			p.Stop()
+		case <-done:
+		}
+	}()
+	log.Info("moat-nri connecting", "nri", nri)
+	return p.Run(ctx)
 }
 
 func envOr(key, def string) string {
