@@ -57,10 +57,10 @@ func (b *Backend) Admit(ctx context.Context, req localapi.AdmitRequest) (localap
 		return localapi.AdmitResponse{}, err
 	}
 	var d policy.Decision
-	b.State.Admit(placement.Key{Namespace: req.Namespace, ID: req.ContainerID}, task.ID, func(live map[string]int) bool {
+	b.State.Admit(placement.Key{Namespace: req.Namespace, ID: req.ContainerID}, task.ID, func(live map[string]int) (bool, uint64) {
 		d = policy.Admit(b.Settings, policy.Request{ContainerID: req.ContainerID, Spec: req.Spec,
 			Task: task, Labels: labels, Live: live, Host: b.Host})
-		return d.Allowed
+		return d.Allowed, uint64(d.Adjustments.PrivilegedCaps)
 	})
 	b.log().Info("admission", "container", req.ContainerID, "namespace", req.Namespace, "source", req.Source,
 		"task", task.ID, "allowed", d.Allowed, "reason", d.Reason)
@@ -97,11 +97,19 @@ func (b *Backend) labels(task string) (policy.SELinuxLabels, error) {
 // ErrNotAdmitted is a registration of a container moatd did not admit.
 var ErrNotAdmitted = errors.New("container was not admitted")
 
-// Register records a created container and registers it with the gate.
+// Register records a created container and registers it with the gate,
+// with the task and capability mask that admission gave it, whatever the
+// request says.
 func (b *Backend) Register(ctx context.Context, c localapi.Container) error {
 	k := placement.Key{Namespace: c.Namespace, ID: c.ID}
-	if !b.State.Confirm(k, c.TaskID) {
+	task, mask, ok := b.State.Confirm(k)
+	if !ok {
 		return errors.Join(localapi.ErrBadRequest, fmt.Errorf("register %s/%s: %w", c.Namespace, c.ID, ErrNotAdmitted))
+	}
+	if c.TaskID != task || c.CapMask != mask {
+		b.log().Warn("registration differs from admission; using admission's", "container", c.ID,
+			"task", c.TaskID, "admittedTask", task, "capMask", c.CapMask, "admittedCapMask", mask)
+		c.TaskID, c.CapMask = task, mask
 	}
 	if b.Gate != nil {
 		if err := b.Gate.Register(ctx, c); err != nil {

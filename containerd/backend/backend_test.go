@@ -32,10 +32,17 @@ func plainSpec(annotations map[string]string, extra ...string) *specs.Spec {
 		}}
 }
 
-type fakeGate struct{ registered, unregistered int }
+type fakeGate struct {
+	registered, unregistered int
+	last                     localapi.Container
+}
 
-func (g *fakeGate) Register(context.Context, localapi.Container) error { g.registered++; return nil }
-func (g *fakeGate) Unregister(context.Context, string, string) error   { g.unregistered++; return nil }
+func (g *fakeGate) Register(_ context.Context, c localapi.Container) error {
+	g.registered++
+	g.last = c
+	return nil
+}
+func (g *fakeGate) Unregister(context.Context, string, string) error { g.unregistered++; return nil }
 
 func serve(t *testing.T, s policy.Settings) (*localapi.Client, *Backend, *fakeGate) {
 	t.Helper()
@@ -193,5 +200,23 @@ func TestSingleTaskUnderConcurrentCreates(t *testing.T) {
 	}
 	if count != 1 {
 		t.Errorf("%d tasks admitted at once under single-task placement, want 1", count)
+	}
+}
+
+// TestRegisterUsesAdmittedMask: a registration cannot claim more than
+// admission granted.
+func TestRegisterUsesAdmittedMask(t *testing.T) {
+	c, _, g := serve(t, policy.Settings{Name: "p", PrivilegedCapabilities: policy.CapSetOf(policy.CapNetAdmin)})
+	r := admit(t, c, "n1", plainSpec(nil, "CAP_NET_ADMIN"))
+	if !r.Allowed || r.CapMask != 1<<12 {
+		t.Fatalf("%+v", r)
+	}
+	err := c.Register(context.Background(), localapi.Container{ID: "n1", Namespace: "default", TaskID: "other",
+		CgroupID: 5, CapMask: 1<<12 | 1<<21})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g.last; got.CapMask != 1<<12 || got.TaskID != "n1" {
+		t.Errorf("gate got %+v, want admission's mask and task", got)
 	}
 }

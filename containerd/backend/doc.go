@@ -9,6 +9,7 @@
 // and, when it allows, reserves the container in the placement state under
 // the same lock. Register confirms a reservation (a container that was not
 // admitted is a bad request, so it is deleted by the wrapper) and then
-// registers its cgroup with the gate. Unregister forgets a container and
+// registers its cgroup with the gate, with the task and capability mask
+// admission granted (not the ones the request claims). Unregister forgets a container and
 // is idempotent: the watcher and the wrapper's delete both call it.
 package backend

@@ -17,6 +17,7 @@ type Key struct {
 
 type entry struct {
 	task     string
+	mask     uint64    // the capability mask admission granted
 	reserved time.Time // zero once registered
 }
 
@@ -54,9 +55,9 @@ func (s *State) live() map[string]int {
 }
 
 // Admit runs decide on the live tasks, not counting k itself, and when it
-// allows, reserves k for task, all under one lock. It returns decide's
-// answer.
-func (s *State) Admit(k Key, task string, decide func(live map[string]int) bool) bool {
+// allows, reserves k for task with the capability mask decide granted,
+// all under one lock. It returns decide's answer.
+func (s *State) Admit(k Key, task string, decide func(live map[string]int) (allowed bool, mask uint64)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	live := s.live()
@@ -66,11 +67,12 @@ func (s *State) Admit(k Key, task string, decide func(live map[string]int) bool)
 			delete(live, e.task)
 		}
 	}
-	if !decide(live) {
+	allowed, mask := decide(live)
+	if !allowed {
 		return false
 	}
 	if e, ok := s.containers[k]; !ok || !e.reserved.IsZero() {
-		s.containers[k] = entry{task: task, reserved: s.now()}
+		s.containers[k] = entry{task: task, mask: mask, reserved: s.now()}
 	}
 	return true
 }
@@ -82,17 +84,20 @@ func (s *State) Register(k Key, task string) {
 	s.containers[k] = entry{task: task}
 }
 
-// Confirm turns the reservation of k into a registered container of task
-// and says whether there was one (live, registered or reserved).
-func (s *State) Confirm(k Key, task string) bool {
+// Confirm turns the reservation of k into a registered container and
+// returns the task and capability mask admission gave it; ok is false
+// when k was neither reserved nor registered.
+func (s *State) Confirm(k Key) (task string, mask uint64, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.live() // drop expired reservations
-	if _, ok := s.containers[k]; !ok {
-		return false
+	e, ok := s.containers[k]
+	if !ok {
+		return "", 0, false
 	}
-	s.containers[k] = entry{task: task}
-	return true
+	e.reserved = time.Time{}
+	s.containers[k] = e
+	return e.task, e.mask, true
 }
 
 // Registered says whether k is a registered container (not merely

@@ -12,7 +12,9 @@ func fixed(s *State) *time.Time {
 	return &t
 }
 
-func allowIfEmpty(live map[string]int) bool { return len(live) == 0 }
+func allowIfEmpty(live map[string]int) (bool, uint64) { return len(live) == 0, 1 << 12 }
+
+func allowAll(map[string]int) (bool, uint64) { return true, 0 }
 
 func TestAdmitReservesUnderTheLock(t *testing.T) {
 	s := New()
@@ -64,7 +66,7 @@ func TestReplaceKeepsFreshReservations(t *testing.T) {
 	s := New()
 	fixed(s)
 	s.Register(Key{"n", "gone"}, "t0")
-	s.Admit(Key{"n", "creating"}, "t1", func(map[string]int) bool { return true })
+	s.Admit(Key{"n", "creating"}, "t1", allowAll)
 	s.Replace(map[Key]string{{"k8s.io", "c"}: "pod"})
 	want := map[Key]string{{"k8s.io", "c"}: "pod", {"n", "creating"}: "t1"}
 	if got := s.Containers(); !maps.Equal(got, want) {
@@ -75,19 +77,19 @@ func TestReplaceKeepsFreshReservations(t *testing.T) {
 func TestConfirmNeedsAReservation(t *testing.T) {
 	s := New()
 	now := fixed(s)
-	if s.Confirm(Key{"n", "x"}, "t") {
+	if _, _, ok := s.Confirm(Key{"n", "x"}); ok {
 		t.Error("confirmed a container never admitted")
 	}
 	s.Admit(Key{"n", "a"}, "t", allowIfEmpty)
 	if s.Registered(Key{"n", "a"}) {
 		t.Error("a reservation counts as registered")
 	}
-	if !s.Confirm(Key{"n", "a"}, "t") || !s.Registered(Key{"n", "a"}) {
-		t.Error("admitted container not confirmed")
+	if task, mask, ok := s.Confirm(Key{"n", "a"}); !ok || task != "t" || mask != 1<<12 || !s.Registered(Key{"n", "a"}) {
+		t.Errorf("admitted container confirmed as %q %#x %v", task, mask, ok)
 	}
-	s.Admit(Key{"n", "late"}, "t", func(map[string]int) bool { return true })
+	s.Admit(Key{"n", "late"}, "t", allowAll)
 	*now = now.Add(ReservationTTL + time.Second)
-	if s.Confirm(Key{"n", "late"}, "t") {
+	if _, _, ok := s.Confirm(Key{"n", "late"}); ok {
 		t.Error("confirmed an expired reservation")
 	}
 }
