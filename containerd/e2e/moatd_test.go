@@ -50,6 +50,12 @@ var current *moatd
 // It stops the moatd serving before.
 func startMoatd(t *testing.T, s policy.Settings) *moatd {
 	t.Helper()
+	return startMoatdLabels(t, s, nil)
+}
+
+// startMoatdLabels is startMoatd with the SELinux labels of each task.
+func startMoatdLabels(t *testing.T, s policy.Settings, labels func(string) (policy.SELinuxLabels, error)) *moatd {
+	t.Helper()
 	if current != nil {
 		current.stop()
 	}
@@ -59,7 +65,7 @@ func startMoatd(t *testing.T, s policy.Settings) *moatd {
 	}
 	state := placement.New()
 	g := newGate()
-	b := &backend.Backend{Settings: settings(t, s), State: state, TaskKey: TaskKey, Log: log, Gate: g,
+	b := &backend.Backend{Settings: settings(t, s), State: state, TaskKey: TaskKey, Log: log, Gate: g, Labels: labels,
 		Host: &policy.Host{ContainerdRoot: e.root, ContainerdState: e.state, Protected: []string{"/var/lib/moat", "/run/moat", "/etc/moat"}}}
 	w, err := watch.New(e.address, state, localapi.NewClient(e.moatd), b.TaskOf, log)
 	if err != nil {
