@@ -1,0 +1,20 @@
+// Package selinux is moat's own SELinux policy and the code around it.
+//
+// The policy is written in CIL under cil/, one file per concern, and is
+// compiled with secilc (Compile). It declares every class and permission
+// of the kernel it targets (Linux 6.1) and denies the ones it does not
+// know (handleunknown deny). Its promises are neverallow rules, so a
+// policy that breaks one does not compile.
+//
+// Load, SetEnforce, Mode and PolicySHA256 talk to the kernel through
+// selinuxfs; on a kernel booted without SELinux they fail with an error
+// that names the kernel parameter to add.
+//
+// An Allocator hands every live task an MCS category pair of its own
+// (all containers of a task share it), and Labels turns a reservation
+// into the process and mount labels the container runtime writes into
+// each container's OCI spec. After a daemon restart, Reconcile rebuilds
+// the reservations from the labels of the live tasks.
+//
+// docs/selinux.md describes the types, the rules and how to change them.
+package selinux
