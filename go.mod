@@ -1,10 +1,15 @@
 module github.com/moat-sh/moat
 
-go 1.26
+go 1.26.0
 
 require (
-	github.com/opencontainers/selinux v1.15.1
-	golang.org/x/sys v0.26.0
+	github.com/cilium/ebpf v0.22.0
+	golang.org/x/sys v0.50.0
 )
 
-require github.com/cyphar/filepath-securejoin v0.5.1 // indirect
+require (
+	github.com/cyphar/filepath-securejoin v0.5.1 // indirect
+	github.com/opencontainers/selinux v1.15.1
+)
+
+tool github.com/cilium/ebpf/cmd/bpf2go

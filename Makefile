@@ -1,0 +1,52 @@
+# moat's front door. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO ?= go
+export PATH := $(PATH):/usr/local/go/bin
+export CGO_ENABLED ?= 0
+
+BIN := $(CURDIR)/bin
+VMEXEC := $(BIN)/moat-vmexec
+# Packages whose tests need a real kernel: they run in the VM (-tags vmtest).
+VM_PKGS := ./bpf/... ./vmtests/...
+
+.PHONY: help deps build generate generate-check test unit vmtest lint gocheck
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## install missing Debian packages and fetch the Debian kernel (scripts/deps)
+	@scripts/deps
+
+gocheck:
+	@command -v $(GO) >/dev/null || { echo "make: go not found: install Go 1.26 (/usr/local/go/bin/go)"; exit 1; }
+
+build: gocheck ## build every command into bin/
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+generate: gocheck ## regenerate the BPF objects and their Go bindings (needs clang, libbpf-dev)
+	@command -v clang >/dev/null || { echo "make: clang not found: make deps"; exit 1; }
+	$(GO) generate ./...
+
+generate-check: generate ## fail if the committed generated files differ from make generate
+	@git diff --exit-code --stat -- '*_bpfel.go' '*_bpfel.o' || \
+		{ echo "make: generated files are stale: run make generate and commit"; exit 1; }
+
+lint: gocheck ## gofmt, go vet (host and VM builds)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
+	$(GO) vet ./...
+	$(GO) vet -tags vmtest ./...
+
+unit: gocheck ## host unit tests
+	$(GO) test -count=1 ./...
+
+$(VMEXEC): gocheck FORCE
+	@$(GO) build -o $@ ./cmd/moat-vmexec
+
+FORCE:
+
+vmtest: deps $(VMEXEC) ## the tests that need a real kernel, each package in a QEMU VM
+	$(GO) test -count=1 -v -tags vmtest -exec $(VMEXEC) $(VM_PKGS)
+
+test: deps lint generate-check unit vmtest ## the whole suite: lint, generated files, host tests, VM tests

@@ -1,0 +1,165 @@
+package harness
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// guestMounts are the kernel filesystems every test finds mounted.
+var guestMounts = []struct{ fstype, target, data string }{
+	{"proc", "/proc", ""},
+	{"sysfs", "/sys", ""},
+	{"devtmpfs", "/dev", ""},
+	{"devpts", "/dev/pts", "ptmxmode=0666"},
+	{"tmpfs", "/dev/shm", ""},
+	{"tmpfs", "/tmp", "mode=1777"},
+	{"tmpfs", "/run", "mode=755"},
+	{"cgroup2", "/sys/fs/cgroup", ""},
+	{"bpf", "/sys/fs/bpf", ""},
+	{"securityfs", "/sys/kernel/security", ""},
+	{"selinuxfs", "/sys/fs/selinux", ""},
+	{"tracefs", "/sys/kernel/tracing", ""},
+}
+
+// initMain runs as PID 1 in the guest: it never returns normally, it
+// powers the VM off after reporting the test's exit code.
+func initMain() int {
+	out, err := os.OpenFile("/dev/ttyS1", os.O_WRONLY|unix.O_NOCTTY, 0)
+	if err != nil {
+		mountAll() // /dev may not be there yet
+		out, err = os.OpenFile("/dev/ttyS1", os.O_WRONLY|unix.O_NOCTTY, 0)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "init: open /dev/ttyS1: %v\n", err)
+		powerOff()
+	}
+	code := guestRun(out)
+	fmt.Fprintf(out, "\n%s%d\n", markExit, code)
+	out.Close()
+	powerOff()
+	return code
+}
+
+func guestRun(out *os.File) int {
+	if err := mountAll(); err != nil {
+		fmt.Fprintf(out, "init: %v\n", err)
+		return 125
+	}
+	makeRaw(out)
+	unix.Sethostname([]byte("moat-vm"))
+	spec, err := readSpec()
+	if err == nil {
+		err = loadModules(spec.Modules)
+	}
+	if err != nil {
+		fmt.Fprintf(out, "init: %v\n", err)
+		return 125
+	}
+	fmt.Fprintf(out, "%srelease=%s lsm=%s\n", markBoot, readTrim("/proc/sys/kernel/osrelease"), readTrim("/sys/kernel/security/lsm"))
+	if spec.Binary == "" {
+		return 0
+	}
+	return runTest(spec, out)
+}
+
+func mountAll() error {
+	var errs []error
+	for _, m := range guestMounts {
+		os.MkdirAll(m.target, 0o755)
+		err := unix.Mount(m.fstype, m.target, m.fstype, 0, m.data)
+		if err != nil && !errors.Is(err, unix.EBUSY) {
+			errs = append(errs, fmt.Errorf("mount %s on %s: %w", m.fstype, m.target, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// makeRaw turns off the tty's output processing so that \n stays \n.
+func makeRaw(f *os.File) {
+	t, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	if err != nil {
+		return
+	}
+	t.Oflag &^= unix.OPOST
+	t.Lflag &^= unix.ECHO | unix.ICANON | unix.ISIG | unix.IEXTEN
+	unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, t)
+}
+
+func readSpec() (runSpec, error) {
+	var s runSpec
+	b, err := os.ReadFile(specPath)
+	if err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal(b, &s)
+}
+
+func loadModules(paths []string) error {
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		err = unix.FinitModule(int(f.Fd()), "", 0)
+		f.Close()
+		if err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("load module %s: %w", filepath.Base(p), err)
+		}
+	}
+	return nil
+}
+
+func runTest(s runSpec, out *os.File) int {
+	for _, a := range s.Args {
+		makeArgDirs(a)
+	}
+	cmd := exec.Command(s.Binary, s.Args...)
+	cmd.Dir, cmd.Env = s.Dir, s.Env
+	cmd.Stdout, cmd.Stderr = out, out
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		if exit.ExitCode() < 0 {
+			fmt.Fprintf(out, "init: test binary: %v\n", err)
+			return 126
+		}
+		return exit.ExitCode()
+	case err != nil:
+		fmt.Fprintf(out, "init: run test binary: %v\n", err)
+		return 127
+	}
+	return 0
+}
+
+// makeArgDirs creates the host folders that go test names in flags such
+// as -test.testlogfile, so that the binary can write there.
+func makeArgDirs(arg string) {
+	name, val, ok := strings.Cut(arg, "=")
+	if !ok || !strings.HasPrefix(name, "-test.") || !strings.HasPrefix(val, "/") {
+		return
+	}
+	if strings.HasSuffix(name, "dir") {
+		os.MkdirAll(val, 0o755)
+	} else {
+		os.MkdirAll(filepath.Dir(val), 0o755)
+	}
+}
+
+func readTrim(path string) string {
+	b, _ := os.ReadFile(path)
+	return strings.TrimSpace(string(b))
+}
+
+func powerOff() {
+	unix.Sync()
+	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
+	select {}
+}
