@@ -20,17 +20,6 @@ func needSecilc(t *testing.T) {
 	}
 }
 
-// compileTree compiles cil/ of the tree and returns the binary's path.
-func compileTree(t *testing.T) string {
-	t.Helper()
-	needSecilc(t)
-	out := filepath.Join(t.TempDir(), "moat.pol")
-	if err := Compile("cil", out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func TestCompileTree(t *testing.T) {
 	out := compileTree(t)
 	data, err := os.ReadFile(out)
