@@ -1,12 +1,16 @@
+//go:build !vmtest
+
 package selinux
 
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -18,6 +22,33 @@ func needSecilc(t *testing.T) {
 	if _, err := exec.LookPath("secilc"); err != nil {
 		t.Fatal(ErrNoSecilc)
 	}
+}
+
+var compiled struct {
+	once   sync.Once
+	policy string
+	err    error
+}
+
+// compileTree compiles cil/ of the tree once per test binary and
+// returns the binary policy's path.
+func compileTree(t *testing.T) string {
+	t.Helper()
+	needSecilc(t)
+	compiled.once.Do(func() {
+		dir, err := os.MkdirTemp("", "moat-policy-")
+		if err != nil {
+			compiled.err = err
+			return
+		}
+		atExit = append(atExit, func() { os.RemoveAll(dir) })
+		compiled.policy = filepath.Join(dir, "moat.pol")
+		compiled.err = Compile("cil", compiled.policy)
+	})
+	if compiled.err != nil {
+		t.Fatal(compiled.err)
+	}
+	return compiled.policy
 }
 
 func TestCompileTree(t *testing.T) {
@@ -103,5 +134,45 @@ func TestSourcesAreTheTree(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("embedded %s differs from the tree (%v)", filepath.Base(path), err)
 		}
+	}
+}
+
+func TestSourceDigest(t *testing.T) {
+	base := t.TempDir()
+	write := func(dir string, files map[string]string) string {
+		d := filepath.Join(base, dir)
+		os.Mkdir(d, 0o755)
+		for name, data := range files {
+			os.WriteFile(filepath.Join(d, name), []byte(data), 0o644)
+		}
+		return d
+	}
+	digest := func(dir string) string {
+		d, err := SourceDigest(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	ref := digest(write("ref", map[string]string{"a.cil": "(a)", "b.cil": "(b)"}))
+	cases := []struct {
+		name  string
+		files map[string]string
+		same  bool
+	}{
+		{"same files", map[string]string{"a.cil": "(a)", "b.cil": "(b)"}, true},
+		{"other files ignored", map[string]string{"a.cil": "(a)", "b.cil": "(b)", "notes.txt": "x"}, true},
+		{"content changed", map[string]string{"a.cil": "(a)", "b.cil": "(c)"}, false},
+		{"file renamed", map[string]string{"a.cil": "(a)", "c.cil": "(b)"}, false},
+		{"bytes moved between files", map[string]string{"a.cil": "(a)(", "b.cil": "b)"}, false},
+	}
+	for i, c := range cases {
+		got := digest(write(fmt.Sprint(i), c.files))
+		if (got == ref) != c.same {
+			t.Errorf("%s: digest %s vs %s, want same=%v", c.name, got, ref, c.same)
+		}
+	}
+	if _, err := SourceDigest(t.TempDir()); err == nil {
+		t.Error("SourceDigest of a folder without sources: want an error")
 	}
 }

@@ -77,6 +77,26 @@ func Mode() (Enforcement, error) { return host.mode() }
 // as the kernel serialises it (selinuxfs's policy file).
 func PolicySHA256() (string, error) { return host.policySHA256() }
 
+// LoadedSourceDigest returns the SourceDigest stamped into the loaded
+// policy by Compile.
+func LoadedSourceDigest() (string, error) { return host.loadedSourceDigest() }
+
+func (k kernel) loadedSourceDigest() (string, error) {
+	if err := k.ready(); err != nil {
+		return "", fmt.Errorf("read policy stamp: %w", err)
+	}
+	booleans, err := os.ReadDir(filepath.Join(k.selinuxfs, "booleans"))
+	if err != nil {
+		return "", fmt.Errorf("read policy stamp: %w", err)
+	}
+	for _, b := range booleans {
+		if digest, ok := strings.CutPrefix(b.Name(), stampPrefix); ok {
+			return digest, nil
+		}
+	}
+	return "", errors.New("read policy stamp: the loaded policy has no moat_src_ boolean (not compiled by Compile)")
+}
+
 func (k kernel) load(path string) error {
 	policy, err := os.ReadFile(path)
 	if err != nil {

@@ -171,3 +171,17 @@ func TestEnforcementString(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadedSourceDigest(t *testing.T) {
+	k, fs := fakeKernel{selinux: true, mounted: true, loaded: true}.build(t)
+	if _, err := k.loadedSourceDigest(); err == nil {
+		t.Fatal("no booleans: want an error")
+	}
+	os.MkdirAll(filepath.Join(fs, "booleans"), 0o755)
+	for _, name := range []string{"other_bool", stampPrefix + "abc123"} {
+		os.WriteFile(filepath.Join(fs, "booleans", name), []byte("0 0"), 0o644)
+	}
+	if got, err := k.loadedSourceDigest(); err != nil || got != "abc123" {
+		t.Fatalf("loadedSourceDigest() = %q, %v; want abc123", got, err)
+	}
+}

@@ -2,8 +2,6 @@ package selinux
 
 import (
 	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 )
 
@@ -11,38 +9,16 @@ import (
 // the binary was started as a helper process.
 var helperMain func() (ran bool)
 
-var shared struct {
-	once   sync.Once
-	dir    string
-	policy string
-	err    error
-}
+// atExit runs after all tests, for fixtures shared by several tests.
+var atExit []func()
 
 func TestMain(m *testing.M) {
 	if helperMain != nil && helperMain() {
 		return
 	}
 	code := m.Run()
-	if shared.dir != "" {
-		os.RemoveAll(shared.dir)
+	for _, f := range atExit {
+		f()
 	}
 	os.Exit(code)
-}
-
-// compileTree compiles cil/ of the tree once per test binary and
-// returns the binary policy's path.
-func compileTree(t *testing.T) string {
-	t.Helper()
-	needSecilc(t)
-	shared.once.Do(func() {
-		if shared.dir, shared.err = os.MkdirTemp("", "moat-policy-"); shared.err != nil {
-			return
-		}
-		shared.policy = filepath.Join(shared.dir, "moat.pol")
-		shared.err = Compile("cil", shared.policy)
-	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.policy
 }

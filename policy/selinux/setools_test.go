@@ -1,3 +1,5 @@
+//go:build !vmtest
+
 package selinux
 
 import (
@@ -338,5 +340,21 @@ func TestSetoolsMCSConstraints(t *testing.T) {
 	process := regexp.MustCompile(`mlsconstrain process \{([^}]*)\}`).FindSubmatch(out)
 	if process == nil || !strings.Contains(string(process[1]), " signal ") || !strings.Contains(string(process[1]), " ptrace ") {
 		t.Errorf("the process constraint does not cover signal and ptrace:\n%s", out)
+	}
+}
+
+// The binary carries the stamp of the tree's sources.
+func TestSetoolsStamp(t *testing.T) {
+	analyse(t)
+	digest, err := SourceDigest("cil")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("seinfo", compileTree(t), "-b").CombinedOutput()
+	if err != nil {
+		t.Fatalf("seinfo -b: %v: %s", err, out)
+	}
+	if !strings.Contains(string(out), stampPrefix+digest) {
+		t.Fatalf("the policy has no boolean %s%s:\n%s", stampPrefix, digest, out)
 	}
 }
