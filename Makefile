@@ -9,7 +9,7 @@ export CGO_ENABLED ?= 0
 BIN := $(CURDIR)/bin
 VMEXEC := $(BIN)/moat-vmexec
 # Packages whose tests need a real kernel: they run in the VM (-tags vmtest).
-VM_PKGS := ./bpf/... ./vmtests/...
+VM_PKGS := ./bpf/... ./vmtests/
 
 .PHONY: help deps build generate generate-check test unit vmtest lint gocheck
 
@@ -47,6 +47,6 @@ $(VMEXEC): gocheck FORCE
 FORCE:
 
 vmtest: deps $(VMEXEC) ## the tests that need a real kernel, each package in a QEMU VM
-	$(GO) test -count=1 -v -tags vmtest -exec $(VMEXEC) $(VM_PKGS)
+	$(GO) test -count=1 -p 1 -v -tags vmtest -exec $(VMEXEC) $(VM_PKGS)
 
 test: deps lint generate-check unit vmtest ## the whole suite: lint, generated files, host tests, VM tests

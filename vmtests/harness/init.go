@@ -116,7 +116,22 @@ func loadModules(paths []string) error {
 	return nil
 }
 
+// mountPackage puts the package folder at its host path.
+func mountPackage(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount(filepath.Join(pkgRoot, dir), dir, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", dir, err)
+	}
+	return nil
+}
+
 func runTest(s runSpec, out *os.File) int {
+	if err := mountPackage(s.Dir); err != nil {
+		fmt.Fprintf(out, "init: %v\n", err)
+		return 125
+	}
 	for _, a := range s.Args {
 		makeArgDirs(a)
 	}

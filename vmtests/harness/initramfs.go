@@ -26,6 +26,11 @@ type runSpec struct {
 
 const specPath = "/moat/run.json"
 
+// pkgRoot holds the package folder in the image; the init bind-mounts it
+// at its host path once the guest's own mounts (/tmp among them) are up,
+// so that a checkout under /tmp is not hidden by the guest's tmpfs.
+const pkgRoot = "/moat/pkg"
+
 // image is an initramfs being assembled in a staging folder.
 type image struct {
 	root string
@@ -81,19 +86,23 @@ func (m *image) copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// copyTree copies a folder, such as a package's testdata, to the same path.
-func (m *image) copyTree(src string) error {
+// copyTree copies a folder, such as a package's testdata, to dst.
+func (m *image) copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
 		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(m.root, p), 0o755)
+			return os.MkdirAll(filepath.Join(m.root, dst, rel), 0o755)
 		}
 		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		return m.copyFile(p, p)
+		return m.copyFile(p, filepath.Join(dst, rel))
 	})
 }
 

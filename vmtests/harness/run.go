@@ -100,12 +100,12 @@ func addPackage(m *image, k Kernel, spec *runSpec) error {
 		return err
 	}
 	spec.Dir = dir
-	if err := os.MkdirAll(filepath.Join(m.root, dir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(m.root, pkgRoot, dir), 0o755); err != nil {
 		return err
 	}
 	td := filepath.Join(dir, "testdata")
 	if _, err := os.Stat(td); err == nil {
-		if err := m.copyTree(td); err != nil {
+		if err := m.copyTree(td, filepath.Join(pkgRoot, td)); err != nil {
 			return fmt.Errorf("copy testdata: %w", err)
 		}
 	}

@@ -1,0 +1,109 @@
+package localapi
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+type recorder struct {
+	mu         sync.Mutex
+	registered map[string]Container
+}
+
+func (r *recorder) Admit(_ context.Context, req AdmitRequest) (AdmitResponse, error) {
+	if req.Spec.Process != nil && req.Spec.Process.Capabilities != nil {
+		return AdmitResponse{Allowed: false, Reason: "asks for capabilities"}, nil
+	}
+	if req.ContainerID == "broken" {
+		return AdmitResponse{}, errors.New("cannot decide")
+	}
+	return AdmitResponse{Allowed: true, TaskID: req.ContainerID, CapMask: 1 << 12}, nil
+}
+
+func (r *recorder) Register(_ context.Context, c Container) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.registered[c.ID] = c
+	return nil
+}
+
+func (r *recorder) Unregister(_ context.Context, _, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.registered[id]; !ok {
+		return errors.Join(ErrBadRequest, errors.New("unknown container "+id))
+	}
+	delete(r.registered, id)
+	return nil
+}
+
+func serve(t *testing.T, b Backend) *Client {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "moatd.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: Handler(b)}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return NewClient(sock)
+}
+
+func TestAdmitRoundTrip(t *testing.T) {
+	c := serve(t, &recorder{registered: map[string]Container{}})
+	ctx := context.Background()
+	resp, err := c.Admit(ctx, AdmitRequest{ContainerID: "a", Spec: &specs.Spec{}})
+	if err != nil || !resp.Allowed || resp.CapMask != 1<<12 {
+		t.Errorf("plain spec: %+v, %v; want allowed with mask", resp, err)
+	}
+	spec := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{}}}
+	resp, err = c.Admit(ctx, AdmitRequest{ContainerID: "b", Spec: spec})
+	if err != nil || resp.Allowed || resp.Reason == "" {
+		t.Errorf("refused spec: %+v, %v; want a refusal with a reason", resp, err)
+	}
+	if _, err := c.Admit(ctx, AdmitRequest{ContainerID: "broken", Spec: &specs.Spec{}}); err == nil ||
+		!strings.Contains(err.Error(), "cannot decide") {
+		t.Errorf("backend failure: %v, want the backend's message", err)
+	}
+	if _, err := c.Admit(ctx, AdmitRequest{ContainerID: "c"}); err == nil || !strings.Contains(err.Error(), "400") {
+		t.Errorf("no spec: %v, want a 400", err)
+	}
+}
+
+func TestRegisterAndUnregister(t *testing.T) {
+	r := &recorder{registered: map[string]Container{}}
+	c := serve(t, r)
+	ctx := context.Background()
+	if err := c.Register(ctx, Container{ID: "x/y", CgroupID: 42, TaskID: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if r.registered["x/y"].CgroupID != 42 {
+		t.Errorf("registered %+v", r.registered)
+	}
+	if err := c.Register(ctx, Container{ID: "z"}); err == nil {
+		t.Error("register without a cgroup id succeeded")
+	}
+	if err := c.Unregister(ctx, "default", "x/y"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Unregister(ctx, "default", "x/y"); err == nil || !strings.Contains(err.Error(), "400") {
+		t.Errorf("second unregister: %v, want a 400", err)
+	}
+}
+
+func TestClientFailsClosedWithoutDaemon(t *testing.T) {
+	c := NewClient(filepath.Join(t.TempDir(), "absent.sock"))
+	_, err := c.Admit(context.Background(), AdmitRequest{ContainerID: "a", Spec: &specs.Spec{}})
+	if err == nil || !strings.Contains(err.Error(), "is moatd running?") {
+		t.Errorf("err %v, want one that says moatd is not reachable", err)
+	}
+}
