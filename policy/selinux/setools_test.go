@@ -337,9 +337,14 @@ func TestSetoolsMCSConstraints(t *testing.T) {
 			t.Errorf("no mlsconstrain on %s with h1 dom h2 in the compiled policy", class)
 		}
 	}
-	process := regexp.MustCompile(`mlsconstrain process \{([^}]*)\}`).FindSubmatch(out)
-	if process == nil || !strings.Contains(string(process[1]), " signal ") || !strings.Contains(string(process[1]), " ptrace ") {
-		t.Errorf("the process constraint does not cover signal and ptrace:\n%s", out)
+	var covered []string
+	for _, m := range regexp.MustCompile(`mlsconstrain process (\{[^}]*\}|\S+)`).FindAllSubmatch(out, -1) {
+		covered = append(covered, strings.Fields(strings.Trim(string(m[1]), "{}"))...)
+	}
+	for _, perm := range []string{"signal", "sigkill", "sigstop", "signull", "sigchld", "ptrace", "transition"} {
+		if !slices.Contains(covered, perm) {
+			t.Errorf("no MCS constraint covers process %s:\n%s", perm, out)
+		}
 	}
 }
 

@@ -58,7 +58,8 @@ func errnoName(err error) string {
 //	label                    print the current label
 //	read PATH | write PATH | create PATH | list DIR
 //	relabel PATH LABEL       set a file's label
-//	signal PID | ptrace PID  send SIGURG to, or seize, a process
+//	signal PID | sigchld PID send SIGURG or SIGCHLD to a process
+//	ptrace PID               seize a process
 //	sndbufforce              set SO_SNDBUFFORCE on a socket (CAP_NET_ADMIN)
 //	module PATH              finit_module on a file (CAP_SYS_MODULE)
 //	sleep                    wait to be killed
@@ -93,7 +94,7 @@ func helperCommand(args []string) (string, error) {
 		return "", err
 	case "relabel":
 		return "", unix.Setxattr(args[0], "security.selinux", []byte(args[1]), 0)
-	case "signal", "ptrace":
+	case "signal", "sigchld", "ptrace":
 		return "", toProcess(cmd, args[0])
 	case "sndbufforce":
 		return "", sndBufForce()
@@ -131,8 +132,11 @@ func toProcess(cmd, pid string) error {
 	if err != nil {
 		return err
 	}
-	if cmd == "signal" {
+	switch cmd {
+	case "signal":
 		return unix.Kill(n, unix.SIGURG)
+	case "sigchld":
+		return unix.Kill(n, unix.SIGCHLD)
 	}
 	return unix.PtraceSeize(n)
 }

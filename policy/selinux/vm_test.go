@@ -220,6 +220,8 @@ func TestVMMCSProcesses(t *testing.T) {
 	}{
 		{"signal a container of the same task", []string{"signal", sameTask}, "ok"},
 		{"signal another task", []string{"signal", otherTask}, "EACCES"},
+		{"send SIGCHLD to a container of the same task", []string{"sigchld", sameTask}, "ok"},
+		{"send SIGCHLD to another task", []string{"sigchld", otherTask}, "EACCES"},
 		{"trace a container of the same task", []string{"ptrace", sameTask}, "ok"},
 		{"trace another task", []string{"ptrace", otherTask}, "EACCES"},
 	}
