@@ -6,9 +6,14 @@
 // know (handleunknown deny). Its promises are neverallow rules, so a
 // policy that breaks one does not compile.
 //
-// Load, SetEnforce, Mode and PolicySHA256 talk to the kernel through
-// selinuxfs; on a kernel booted without SELinux they fail with an error
-// that names the kernel parameter to add.
+// Compile stamps the policy with the digest of its sources
+// (SourceDigest), which LoadedSourceDigest reads back from the kernel.
+//
+// Load, SetEnforce, Mode, PolicySHA256 and LoadedSourceDigest talk to
+// the kernel through selinuxfs; on a kernel booted without SELinux they
+// fail with an error (ErrNotEnabled) that names the kernel parameters
+// to add. PolicySHA256 hashes the kernel's own serialisation of the
+// loaded policy, which is not byte for byte the compiled file.
 //
 // An Allocator hands every live task an MCS category pair of its own
 // (all containers of a task share it), and Labels turns a reservation

@@ -331,7 +331,7 @@ func TestSetoolsMCSConstraints(t *testing.T) {
 	if err != nil {
 		t.Fatalf("seinfo --constrain: %v: %s", err, out)
 	}
-	for _, class := range []string{"file", "dir", "process", "fd", "unix_stream_socket", "shm"} {
+	for _, class := range []string{"file", "dir", "process", "fd", "unix_stream_socket", "shm", "key", "bpf", "perf_event"} {
 		re := regexp.MustCompile(`mlsconstrain ` + class + ` (\{[^}]*\}|\S+)\s*\(\s*h1 dom h2`)
 		if !re.Match(out) {
 			t.Errorf("no mlsconstrain on %s with h1 dom h2 in the compiled policy", class)
