@@ -131,3 +131,20 @@ func WriteSources(dir string) error {
 	}
 	return nil
 }
+
+// CompileEmbedded compiles the embedded sources (Sources) into out and
+// returns their SourceDigest: the policy this binary was built with.
+func CompileEmbedded(out string) (digest string, err error) {
+	dir, err := os.MkdirTemp("", "moat-cil-")
+	if err != nil {
+		return "", fmt.Errorf("compile embedded policy: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if err := WriteSources(dir); err != nil {
+		return "", err
+	}
+	if digest, err = SourceDigest(dir); err != nil {
+		return "", err
+	}
+	return digest, Compile(dir, out)
+}

@@ -14,8 +14,8 @@ import (
 	"testing"
 )
 
-// policyMagic starts every binary SELinux policy (little endian).
-var policyMagic = []byte{0x8c, 0xff, 0x7c, 0xf9}
+// magicBytes starts every binary SELinux policy (little endian).
+var magicBytes = []byte{0x8c, 0xff, 0x7c, 0xf9}
 
 func needSecilc(t *testing.T) {
 	t.Helper()
@@ -57,10 +57,14 @@ func TestCompileTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(data, policyMagic) {
+	if !bytes.HasPrefix(data, magicBytes) {
 		t.Fatalf("%s does not start with the SELinux policy magic: % x", out, data[:8])
 	}
 	t.Logf("binary policy: %d bytes", len(data))
+	h, err := Verify(out)
+	if err != nil || h != (PolicyHeader{Version: 33, MLS: true, HandleUnknown: "deny"}) {
+		t.Fatalf("Verify(compiled tree) = %+v, %v", h, err)
+	}
 }
 
 func TestCompileBadPolicy(t *testing.T) {
@@ -98,6 +102,24 @@ func TestCompileBadPolicy(t *testing.T) {
 				t.Fatalf("a failed compile left %s behind", out)
 			}
 		})
+	}
+}
+
+// The embedded policy is the tree's: same digest, same binary.
+func TestCompileEmbedded(t *testing.T) {
+	tree := compileTree(t)
+	out := filepath.Join(t.TempDir(), "embedded.pol")
+	digest, err := CompileEmbedded(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := SourceDigest("cil"); digest != want {
+		t.Fatalf("embedded digest %s, tree %s", digest, want)
+	}
+	a, _ := os.ReadFile(tree)
+	b, _ := os.ReadFile(out)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("the embedded policy compiles to other bytes than the tree's (%d vs %d)", len(b), len(a))
 	}
 }
 

@@ -6,6 +6,11 @@
 // know (handleunknown deny). Its promises are neverallow rules, so a
 // policy that breaks one does not compile.
 //
+// Sources embeds the CIL files, so CompileEmbedded compiles the policy a
+// binary was built with. Verify checks a binary policy's header (magic,
+// version the kernel reads, MLS, handle_unknown deny); Load refuses a
+// file Verify refuses.
+//
 // Compile stamps the policy with the digest of its sources
 // (SourceDigest), which LoadedSourceDigest reads back from the kernel.
 //

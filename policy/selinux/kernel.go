@@ -63,7 +63,8 @@ var host = kernel{
 }
 
 // Load loads the binary policy at path into the kernel through
-// selinuxfs, mounting selinuxfs first if needed. It does not change the
+// selinuxfs, mounting selinuxfs first if needed. A file that Verify
+// refuses is not loaded. It does not change the
 // enforcing mode (see SetEnforce).
 func Load(path string) error { return host.load(path) }
 
@@ -98,6 +99,9 @@ func (k kernel) loadedSourceDigest() (string, error) {
 }
 
 func (k kernel) load(path string) error {
+	if _, err := Verify(path); err != nil {
+		return fmt.Errorf("load policy: %w", err)
+	}
 	policy, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("load policy: %w", err)

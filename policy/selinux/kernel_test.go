@@ -98,9 +98,7 @@ func TestNotEnabledNamesTheKernelParameter(t *testing.T) {
 	}
 	for _, c := range cases {
 		k, _ := fakeKernel{lsm: c.lsm}.build(t)
-		dir := t.TempDir()
-		policy := filepath.Join(dir, "moat.pol")
-		os.WriteFile(policy, []byte("p"), 0o644)
+		policy := goodPolicy(t)
 		for name, err := range map[string]error{
 			"load":       k.load(policy),
 			"setEnforce": k.setEnforce(true),
@@ -117,13 +115,13 @@ func TestNotEnabledNamesTheKernelParameter(t *testing.T) {
 
 func TestLoadWritesThePolicy(t *testing.T) {
 	k, fs := fakeKernel{selinux: true, enforce: "0"}.build(t)
-	policy := filepath.Join(t.TempDir(), "moat.pol")
-	os.WriteFile(policy, []byte("binary policy"), 0o644)
+	policy := goodPolicy(t)
+	want, _ := os.ReadFile(policy)
 	if err := k.load(policy); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(filepath.Join(fs, "load")); string(got) != "binary policy" {
-		t.Fatalf("load file holds %q", got)
+	if got, _ := os.ReadFile(filepath.Join(fs, "load")); string(got) != string(want) {
+		t.Fatalf("load file holds %q, want the policy", got)
 	}
 	if err := k.load(filepath.Join(t.TempDir(), "missing.pol")); err == nil || !strings.Contains(err.Error(), "missing.pol") {
 		t.Fatalf("loading a missing file: got %v, want an error naming it", err)
@@ -132,9 +130,7 @@ func TestLoadWritesThePolicy(t *testing.T) {
 
 func TestLoadMountFailure(t *testing.T) {
 	k, _ := fakeKernel{selinux: true, mountErr: errors.New("permission denied")}.build(t)
-	policy := filepath.Join(t.TempDir(), "moat.pol")
-	os.WriteFile(policy, []byte("p"), 0o644)
-	err := k.load(policy)
+	err := k.load(goodPolicy(t))
 	if err == nil || !strings.Contains(err.Error(), "mount selinuxfs") {
 		t.Fatalf("got %v, want an error about mounting selinuxfs", err)
 	}
