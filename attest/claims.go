@@ -1,6 +1,11 @@
 package attest
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
 
 // Claims is what an instance states about itself in one report. The daemon
 // fills it; nothing in it may carry customer data (no environment,
@@ -87,4 +92,13 @@ type Report struct {
 	ObservedAt time.Time `json:"observedAt"`
 	Trigger    string    `json:"trigger"` // interval, drain, settings, enforcement, start
 	Claims     Claims    `json:"claims"`
+}
+
+// ReportDigest is the hex SHA-256 of a report's JSON encoding. The server
+// keeps it per sequence, so that a report sent again under a new nonce is
+// known for a duplicate.
+func ReportDigest(r Report) string {
+	b, _ := json.Marshal(r) // plain structs and maps: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
