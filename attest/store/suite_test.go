@@ -251,4 +251,3 @@ func testBatch(t *testing.T, s *Store) {
 	t.Logf("%d reports in batches of %d: %v, %.0f reports/s", batches*size, size, el, float64(batches*size)/el.Seconds())
 	checkSeqs(t, s, "i-1", batches*size)
 }
-
