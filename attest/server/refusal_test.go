@@ -34,7 +34,11 @@ func testRefusals(t *testing.T, b backend) {
 		status int
 		code   string
 	}{
-		{"unsigned", "i-1", func() any { env := e.sign(e.key, report("i-1", 3), e.nonce("i-1").Nonce); env.Signatures = nil; return one(env) }, 400, attest.CodeUnsigned},
+		{"unsigned", "i-1", func() any {
+			env := e.sign(e.key, report("i-1", 3), e.nonce("i-1").Nonce)
+			env.Signatures = nil
+			return one(env)
+		}, 400, attest.CodeUnsigned},
 		{"wrongly signed", "i-1", func() any { return one(e.sign(other, report("i-1", 3), e.nonce("i-1").Nonce)) }, 403, attest.CodeBadSignature},
 		{"flipped byte", "i-1", func() any { return one(flip(e.sign(e.key, report("i-1", 3), e.nonce("i-1").Nonce))) }, 403, attest.CodeBadSignature},
 		{"another instance's statement", "i-2", func() any { return one(e.sign(other, report("i-1", 3), e.nonce("i-2").Nonce)) }, 403, attest.CodeWrongInstance},
@@ -102,4 +106,3 @@ func flip(env *dsse.Envelope) *dsse.Envelope {
 	env.Payload = base64.StdEncoding.EncodeToString(p)
 	return env
 }
-
