@@ -71,7 +71,7 @@ func (c *ReporterConfig) defaults() error {
 type Reporter struct {
 	cfg      ReporterConfig
 	key      *Key
-	spool    *Spool
+	spool    *spool
 	client   *client
 	m        *reporterMetrics
 	wake     chan struct{}
@@ -86,7 +86,7 @@ func NewReporter(cfg ReporterConfig, key *Key) (*Reporter, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	sp, err := OpenSpool(filepath.Join(cfg.StateDir, "spool"), cfg.SpoolMax)
+	sp, err := openSpool(filepath.Join(cfg.StateDir, "spool"), cfg.SpoolMax)
 	if err != nil {
 		return nil, err
 	}

@@ -12,14 +12,14 @@ import (
 	"sync"
 )
 
-// ErrSpoolFull is returned by Spool.Append when the spool holds its bound.
+// ErrSpoolFull is returned by spool.Append when the spool holds its bound.
 var ErrSpoolFull = errors.New("attestation spool full")
 
-// Spool is the reporter's durable queue of unsent reports: one fsync'd
+// spool is the reporter's durable queue of unsent reports: one fsync'd
 // file per report, named by its sequence, in a folder. It assigns the
 // sequences, keeps them in order, and remembers the last acknowledged one
 // so that a report is never sent twice after a restart.
-type Spool struct {
+type spool struct {
 	dir   string
 	max   int
 	mu    sync.Mutex
@@ -33,22 +33,22 @@ const (
 	ackedFile = "acked"
 )
 
-// OpenSpool opens or creates the spool in dir, holding at most max reports.
-func OpenSpool(dir string, max int) (*Spool, error) {
+// openSpool opens or creates the spool in dir, holding at most max reports.
+func openSpool(dir string, max int) (*spool, error) {
 	if max < 1 {
 		return nil, fmt.Errorf("spool bound %d: want at least 1", max)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create spool: %w", err)
 	}
-	s := &Spool{dir: dir, max: max}
+	s := &spool{dir: dir, max: max}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Spool) load() error {
+func (s *spool) load() error {
 	if b, err := os.ReadFile(filepath.Join(s.dir, ackedFile)); err == nil {
 		if s.acked, err = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err != nil {
 			return fmt.Errorf("spool %s: %w", ackedFile, err)
@@ -69,7 +69,7 @@ func (s *Spool) load() error {
 	return nil
 }
 
-func (s *Spool) loadEntry(name string) {
+func (s *spool) loadEntry(name string) {
 	path := filepath.Join(s.dir, name)
 	if strings.HasSuffix(name, ".tmp") {
 		os.Remove(path) // a write that never completed: never acknowledged to the caller
@@ -86,12 +86,12 @@ func (s *Spool) loadEntry(name string) {
 	s.seqs = append(s.seqs, seq)
 }
 
-func (s *Spool) path(seq uint64) string {
+func (s *spool) path(seq uint64) string {
 	return filepath.Join(s.dir, fmt.Sprintf("%020d%s", seq, spoolExt))
 }
 
 // Append numbers r with the next sequence and stores it durably.
-func (s *Spool) Append(r Report) (Report, error) {
+func (s *spool) Append(r Report) (Report, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.seqs) >= s.max {
@@ -111,7 +111,7 @@ func (s *Spool) Append(r Report) (Report, error) {
 }
 
 // Peek returns up to n of the oldest unsent reports, in order.
-func (s *Spool) Peek(n int) ([]Report, error) {
+func (s *spool) Peek(n int) ([]Report, error) {
 	s.mu.Lock()
 	seqs := slices.Clone(s.seqs[:min(n, len(s.seqs))])
 	s.mu.Unlock()
@@ -132,7 +132,7 @@ func (s *Spool) Peek(n int) ([]Report, error) {
 
 // Ack records that every report up to seq is stored upstream and
 // removes them.
-func (s *Spool) Ack(seq uint64) error {
+func (s *spool) Ack(seq uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if seq <= s.acked {
@@ -152,7 +152,7 @@ func (s *Spool) Ack(seq uint64) error {
 
 // Quarantine moves one report that the server refuses for good to the
 // rejected/ subfolder, where it stays for an operator to read.
-func (s *Spool) Quarantine(seq uint64) error {
+func (s *spool) Quarantine(seq uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dst := filepath.Join(s.dir, "rejected")
@@ -168,7 +168,7 @@ func (s *Spool) Quarantine(seq uint64) error {
 
 // Raise makes the next sequence at least above last (the server's last
 // stored sequence, told at enrolment).
-func (s *Spool) Raise(last uint64) error {
+func (s *spool) Raise(last uint64) error {
 	s.mu.Lock()
 	up := last >= s.next && len(s.seqs) == 0
 	s.mu.Unlock()
@@ -179,17 +179,17 @@ func (s *Spool) Raise(last uint64) error {
 }
 
 // Len is the number of unsent reports; Max is the bound.
-func (s *Spool) Len() int {
+func (s *spool) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.seqs)
 }
 
 // Max is the spool's bound.
-func (s *Spool) Max() int { return s.max }
+func (s *spool) Max() int { return s.max }
 
 // Next is the sequence the next report will get.
-func (s *Spool) Next() uint64 {
+func (s *spool) Next() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.next

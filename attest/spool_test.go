@@ -9,7 +9,7 @@ import (
 
 func TestSpool(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenSpool(dir, 5)
+	s, err := openSpool(dir, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestSpool(t *testing.T) {
 	// A crash after the acked file was written but before the removals.
 	os.WriteFile(filepath.Join(dir, "00000000000000000002.json"), []byte("{}"), 0o600)
 
-	s2, err := OpenSpool(dir, 5)
+	s2, err := openSpool(dir, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestSpool(t *testing.T) {
 		t.Fatalf("quarantined report: %v", err)
 	}
 	s2.Ack(5)
-	s3, _ := OpenSpool(dir, 5)
+	s3, _ := openSpool(dir, 5)
 	if s3.Len() != 0 || s3.Next() != 6 {
 		t.Fatalf("after acking all: len %d next %d; the sequence must not restart", s3.Len(), s3.Next())
 	}
@@ -62,7 +62,7 @@ func TestSpool(t *testing.T) {
 	if s3.Next() != 42 {
 		t.Fatalf("Raise(41): next %d", s3.Next())
 	}
-	if _, err := OpenSpool(t.TempDir(), 0); err == nil {
+	if _, err := openSpool(t.TempDir(), 0); err == nil {
 		t.Fatal("bound 0 accepted")
 	}
 }

@@ -138,7 +138,7 @@ func Verify(ctx context.Context, v *Verifier, env *dsse.Envelope) (*Statement, e
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
-	st, err := ParseStatement(body)
+	st, err := parseStatement(body)
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +148,9 @@ func Verify(ctx context.Context, v *Verifier, env *dsse.Envelope) (*Statement, e
 	return st, nil
 }
 
-// ParseStatement decodes a statement payload without checking any
+// parseStatement decodes a statement payload without checking any
 // signature; Verify is the way in for untrusted input.
-func ParseStatement(body []byte) (*Statement, error) {
+func parseStatement(body []byte) (*Statement, error) {
 	var st intoto.Statement
 	if err := protojson.Unmarshal(body, &st); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
