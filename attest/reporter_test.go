@@ -28,6 +28,7 @@ type upstream struct {
 	db   string
 	addr string
 	wrap func(http.Handler) http.Handler
+	cfg  *server.Config // Defaults when nil
 	hs   *http.Server
 	st   *store.Store
 }
@@ -60,7 +61,11 @@ func (u *upstream) start() {
 	if err != nil {
 		u.t.Fatal(err)
 	}
-	h := server.New(st, server.Defaults(), quiet).Handler()
+	cfg := server.Defaults()
+	if u.cfg != nil {
+		cfg = *u.cfg
+	}
+	h := server.New(st, cfg, quiet).Handler()
 	if u.wrap != nil {
 		h = u.wrap(h)
 	}
@@ -125,13 +130,19 @@ func (c *collector) collect(context.Context) (attest.Claims, error) {
 
 func newReporter(t *testing.T, u *upstream, state string, c *collector) *attest.Reporter {
 	t.Helper()
+	return newReporterWith(t, attest.ReporterConfig{Server: "http://" + u.addr}, state, c)
+}
+
+func newReporterWith(t *testing.T, cfg attest.ReporterConfig, state string, c *collector) *attest.Reporter {
+	t.Helper()
 	key, err := attest.LoadOrCreateKey(state)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := attest.NewReporter(attest.ReporterConfig{Server: "http://" + u.addr, StateDir: state, InstanceID: "i-1",
-		Interval: 10 * time.Millisecond, BatchSize: 5, MinBackoff: 5 * time.Millisecond, MaxBackoff: 40 * time.Millisecond,
-		Collect: c.collect, Log: quiet}, key)
+	cfg.StateDir, cfg.InstanceID, cfg.Collect, cfg.Log = state, "i-1", c.collect, quiet
+	cfg.Interval, cfg.BatchSize = 10*time.Millisecond, 5
+	cfg.MinBackoff, cfg.MaxBackoff = 5*time.Millisecond, 40*time.Millisecond
+	r, err := attest.NewReporter(cfg, key)
 	if err != nil {
 		t.Fatal(err)
 	}
