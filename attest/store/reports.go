@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -14,11 +15,14 @@ import (
 // deletes nonces that expired before now.
 func (s *Store) IssueNonce(ctx context.Context, id string, ttl time.Duration, now time.Time) (string, time.Time, error) {
 	nonce, exp := randomString(), now.Add(ttl)
-	if _, err := s.db.ExecContext(ctx, s.q("DELETE FROM nonces WHERE expires_at < ?"), now.UnixNano()); err != nil {
-		return "", exp, fmt.Errorf("issue nonce: %w", err)
-	}
-	_, err := s.db.ExecContext(ctx, s.q("INSERT INTO nonces (nonce, instance_id, expires_at) VALUES (?, ?, ?)"),
-		nonce, id, exp.UnixNano())
+	err := s.write(ctx, id, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM nonces WHERE expires_at < ?"), now.UnixNano()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO nonces (nonce, instance_id, expires_at) VALUES (?, ?, ?)"),
+			nonce, id, exp.UnixNano())
+		return err
+	})
 	if err != nil {
 		return "", exp, fmt.Errorf("issue nonce: %w", err)
 	}
@@ -28,9 +32,17 @@ func (s *Store) IssueNonce(ctx context.Context, id string, ttl time.Duration, no
 // CheckNonce tells whether nonce may still be used by instance id: nil,
 // ErrStaleNonce (unknown, another instance's, or expired) or ErrReplayed.
 func (s *Store) CheckNonce(ctx context.Context, id, nonce string, now time.Time) error {
+	return s.checkNonce(ctx, s.db, id, nonce, now)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) checkNonce(ctx context.Context, q querier, id, nonce string, now time.Time) error {
 	var exp int64
 	var used sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.q("SELECT expires_at, used_at FROM nonces WHERE nonce = ? AND instance_id = ?"),
+	err := q.QueryRowContext(ctx, s.q("SELECT expires_at, used_at FROM nonces WHERE nonce = ? AND instance_id = ?"),
 		nonce, id).Scan(&exp, &used)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -65,33 +77,19 @@ func (s *Store) Digest(ctx context.Context, id string, seq uint64) (digest strin
 // another submission got there first. With no reports it only consumes
 // the nonce and marks the instance seen.
 func (s *Store) Append(ctx context.Context, id, nonce string, now time.Time, reports []Report) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.q("UPDATE nonces SET used_at = ? WHERE nonce = ? AND instance_id = ? AND used_at IS NULL AND expires_at > ?"),
-		now.UnixNano(), nonce, id, now.UnixNano())
-	if err := oneRow(res, err, errNonce); err != nil {
-		if errors.Is(err, errNonce) {
-			tx.Rollback() // frees SQLite's one connection for the check
-			if err := s.CheckNonce(ctx, id, nonce, now); err != nil {
-				return err
-			}
-			return ErrStaleNonce
+	return s.write(ctx, id, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q("UPDATE nonces SET used_at = ? WHERE nonce = ? AND instance_id = ? AND used_at IS NULL AND expires_at > ?"),
+			now.UnixNano(), nonce, id, now.UnixNano())
+		if err := oneRow(res, err, errNonce); errors.Is(err, errNonce) {
+			return cmp.Or(s.checkNonce(ctx, tx, id, nonce, now), ErrStaleNonce)
+		} else if err != nil {
+			return fmt.Errorf("append: %w", err)
 		}
-		return fmt.Errorf("append: %w", err)
-	}
-	if err := s.advance(ctx, tx, id, now, reports); err != nil {
-		return err
-	}
-	if err := s.insert(ctx, tx, id, now, reports); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("append: commit: %w", err)
-	}
-	return nil
+		if err := s.advance(ctx, tx, id, now, reports); err != nil {
+			return err
+		}
+		return s.insert(ctx, tx, id, now, reports)
+	})
 }
 
 var errNonce = errors.New("nonce not consumable")

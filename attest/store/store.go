@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
@@ -31,6 +32,9 @@ var (
 type Store struct {
 	db       *sql.DB
 	postgres bool
+	ops      chan op        // to the group committer
+	closed   chan struct{}  // closed by Close
+	stopped  sync.WaitGroup // the group committers
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL
@@ -50,6 +54,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.db.Close()
 		return nil, err
 	}
+	s.ops, s.closed = make(chan op), make(chan struct{})
+	committers := 1 // SQLite has one writer
+	if s.postgres {
+		committers = 8
+	}
+	for range committers {
+		s.stopped.Go(s.committer)
+	}
 	return s, nil
 }
 
@@ -67,8 +79,18 @@ func openSQLite(path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the group committer and closes the database. Writes after
+// Close fail.
+func (s *Store) Close() error {
+	select {
+	case <-s.closed:
+		return nil
+	default:
+	}
+	close(s.closed)
+	s.stopped.Wait()
+	return s.db.Close()
+}
 
 // Postgres tells whether the store is PostgreSQL.
 func (s *Store) Postgres() bool { return s.postgres }

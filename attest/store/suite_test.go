@@ -73,11 +73,15 @@ var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 func verifier(t *testing.T, seed byte) *attest.Verifier {
 	seedBytes := make([]byte, 32)
 	seedBytes[0] = seed
-	v, err := attest.NewVerifier(ed25519.NewKeyFromSeed(seedBytes).Public())
+	v, err := verifierFromSeed(seedBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return v
+}
+
+func verifierFromSeed(seed []byte) (*attest.Verifier, error) {
+	return attest.NewVerifier(ed25519.NewKeyFromSeed(seed).Public())
 }
 
 func enrol(t *testing.T, s *Store, id string) {
