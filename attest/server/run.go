@@ -97,7 +97,9 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	log.Info("moat-attestd serving", "addr", ln.Addr().String(), "postgres", st.Postgres(), "tls", cfg.TLSCert != "")
-	return Serve(ctx, ln, New(st, cfg, log), cfg)
+	err = Serve(ctx, ln, New(st, cfg, log), cfg)
+	log.Info("moat-attestd stopped", "err", err)
+	return err
 }
 
 // Serve serves srv on ln until ctx ends, then shuts down gracefully.

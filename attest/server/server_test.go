@@ -39,7 +39,7 @@ var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 
 // env is one server under test with a clock the test moves.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	http  *httptest.Server
 	store *store.Store
@@ -47,11 +47,11 @@ type env struct {
 	key   *attest.Key
 }
 
-type backend func(t *testing.T) string
+type backend func(t testing.TB) string
 
-func sqliteDSN(t *testing.T) string { return filepath.Join(t.TempDir(), "attestd.db") }
+func sqliteDSN(t testing.TB) string { return filepath.Join(t.TempDir(), "attestd.db") }
 
-func postgresDSN(t *testing.T) string {
+func postgresDSN(t testing.TB) string {
 	if pg == nil {
 		t.Fatalf("postgresql: %v", pgErr)
 	}
@@ -62,7 +62,7 @@ func postgresDSN(t *testing.T) string {
 	return dsn
 }
 
-func newEnv(t *testing.T, dsn string, cfg Config) *env {
+func newEnv(t testing.TB, dsn string, cfg Config) *env {
 	t.Helper()
 	st, err := store.Open(context.Background(), dsn)
 	if err != nil {
