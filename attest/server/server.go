@@ -39,22 +39,36 @@ func New(st *store.Store, cfg Config, log *slog.Logger) *Server {
 	return s
 }
 
+type route struct {
+	method, path string
+	h            http.HandlerFunc
+}
+
+// routes is the API; the OpenAPI test checks the document against it.
+func (s *Server) routes() []route {
+	return []route{
+		{"POST", "/v1/enrol", s.enrol},
+		{"POST", "/v1/instances/{id}/nonce", s.nonce},
+		{"POST", "/v1/instances/{id}/reports", s.submit},
+		{"GET", "/v1/instances", s.operator(s.list)},
+		{"GET", "/v1/instances/{id}", s.operator(s.one)},
+		{"GET", "/v1/instances/{id}/reports", s.operator(s.history)},
+		{"GET", "/v1/summary", s.operator(s.summary)},
+		{"GET", "/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP},
+		{"GET", "/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/yaml")
+			w.Write(openAPI)
+		}},
+		{"GET", "/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) }},
+	}
+}
+
 // Handler routes the API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/enrol", s.enrol)
-	mux.HandleFunc("POST /v1/instances/{id}/nonce", s.nonce)
-	mux.HandleFunc("POST /v1/instances/{id}/reports", s.submit)
-	mux.HandleFunc("GET /v1/instances", s.operator(s.list))
-	mux.HandleFunc("GET /v1/instances/{id}", s.operator(s.one))
-	mux.HandleFunc("GET /v1/instances/{id}/reports", s.operator(s.history))
-	mux.HandleFunc("GET /v1/summary", s.operator(s.summary))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/yaml")
-		w.Write(openAPI)
-	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	for _, r := range s.routes() {
+		mux.HandleFunc(r.method+" "+r.path, r.h)
+	}
 	return mux
 }
 
