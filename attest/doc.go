@@ -14,7 +14,9 @@
 //		OnDrain: func(reason string, why []string) { ... },
 //		Registerer: reg, Log: log,
 //	}, key)
-//	err = rep.Enrol(ctx, token)          // once, with `moat-attestd token create`
+//	if !rep.Enrolled() {
+//		err = rep.Enrol(ctx, token)  // once, with `moat-attestd token create`
+//	}
 //	go rep.Run(ctx)                      // start, every Interval, and on Trigger
 //	rep.Trigger(attest.TriggerDrain)     // or TriggerSettings, TriggerEnforcement
 //	err = rep.Flush(ctx)                 // after Run returned, before the instance stops

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -94,6 +95,9 @@ func NewReporter(cfg ReporterConfig, key *Key) (*Reporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if key == nil {
+		return nil, errors.New("reporter: key is nil")
+	}
 	r := &Reporter{cfg: cfg, key: key, spool: sp, client: &client{base: cfg.Server, http: hc},
 		m: newReporterMetrics(cfg.Registerer), wake: make(chan struct{}, 1),
 		triggers: make(chan string, 16), limit: cfg.BatchSize}
@@ -102,14 +106,28 @@ func NewReporter(cfg ReporterConfig, key *Key) (*Reporter, error) {
 	return r, nil
 }
 
+// EnrolledFile, in the state folder, records the key id enrolled.
+const EnrolledFile = "attest-enrolled"
+
 // Enrol registers the instance key with the server using a one-time
-// token; later reports continue above the server's last sequence.
+// token; later reports continue above the server's last sequence. It
+// records the enrolment in the state folder (see Enrolled).
 func (r *Reporter) Enrol(ctx context.Context, token string) error {
 	resp, err := r.client.enrol(ctx, EnrolRequest{Token: token, InstanceID: r.cfg.InstanceID, PublicKey: r.key.PublicDER()})
 	if err != nil {
 		return fmt.Errorf("enrol: %w", err)
 	}
-	return r.spool.Raise(resp.LastSequence)
+	if err := r.spool.Raise(resp.LastSequence); err != nil {
+		return err
+	}
+	return writeFileSync(filepath.Join(r.cfg.StateDir, EnrolledFile), []byte(r.key.id+"\n"), 0o600)
+}
+
+// Enrolled tells whether this instance key was enrolled before, so that
+// a restart does not spend a token again.
+func (r *Reporter) Enrolled() bool {
+	b, err := os.ReadFile(filepath.Join(r.cfg.StateDir, EnrolledFile))
+	return err == nil && strings.TrimSpace(string(b)) == r.key.id
 }
 
 // Trigger asks for a report now (drain, settings or enforcement change).

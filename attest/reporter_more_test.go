@@ -104,8 +104,9 @@ func TestReporterTLS(t *testing.T) {
 	}
 	with.Report(context.Background(), attest.TriggerStart)
 	flush(t, with)
+	key, _ := attest.LoadOrCreateKey(t.TempDir())
 	if _, err := attest.NewReporter(attest.ReporterConfig{Server: ts.URL, CAFile: filepath.Join(t.TempDir(), "none"),
-		StateDir: t.TempDir(), InstanceID: "i-1", Collect: (&collector{}).collect}, nil); err == nil {
+		StateDir: t.TempDir(), InstanceID: "i-1", Collect: (&collector{}).collect}, key); err == nil {
 		t.Fatal("missing CA file accepted")
 	}
 }

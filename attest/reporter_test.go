@@ -198,6 +198,9 @@ func TestReporterOutage(t *testing.T) {
 	u := newUpstream(t)
 	state, c := t.TempDir(), &collector{}
 	r := newReporter(t, u, state, c)
+	if r.Enrolled() {
+		t.Fatal("enrolled before Enrol")
+	}
 	if err := r.Enrol(context.Background(), u.token("i-1")); err != nil {
 		t.Fatal(err)
 	}
@@ -209,6 +212,9 @@ func TestReporterOutage(t *testing.T) {
 	waitFor(t, "15 reports spooled in the outage", func() bool { return r.Pending() >= 15 })
 	stop() // moatd restarts in the outage
 	r = newReporter(t, u, state, c)
+	if !r.Enrolled() {
+		t.Fatal("the enrolment was forgotten across a restart")
+	}
 	if r.Pending() < 15 {
 		t.Fatalf("after restart %d reports pending, want at least 15", r.Pending())
 	}
