@@ -105,7 +105,8 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 // Serve serves srv on ln until ctx ends, then shuts down gracefully.
 func Serve(ctx context.Context, ln net.Listener, srv *Server, cfg Config) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+		ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLSCert != "" {
