@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -15,11 +16,28 @@ import (
 	"time"
 
 	"github.com/moat-sh/moat/attest"
+	"github.com/moat-sh/moat/attest/internal/pgtest"
 	"github.com/moat-sh/moat/attest/server"
 	"github.com/moat-sh/moat/attest/store"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+var (
+	pg    *pgtest.Server
+	pgErr error
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("MOAT_FIPS_CHILD") == "" { // the FIPS child needs no database
+		pg, pgErr = pgtest.Start()
+	}
+	code := m.Run()
+	if pg != nil {
+		pg.Stop()
+	}
+	os.Exit(code)
+}
 
 // upstream is a moat-attestd on a fixed loopback address over a SQLite
 // file, which a test stops and starts again.
@@ -34,11 +52,15 @@ type upstream struct {
 }
 
 func newUpstream(t *testing.T) *upstream {
+	return newUpstreamOn(t, filepath.Join(t.TempDir(), "attestd.db"))
+}
+
+func newUpstreamOn(t *testing.T, dsn string) *upstream {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &upstream{t: t, db: filepath.Join(t.TempDir(), "attestd.db"), addr: ln.Addr().String()}
+	u := &upstream{t: t, db: dsn, addr: ln.Addr().String()}
 	ln.Close()
 	u.start()
 	t.Cleanup(u.stop)
@@ -195,7 +217,25 @@ func finish(t *testing.T, stop func(), r *attest.Reporter, c *collector) uint64 
 // TestReporterOutage: the server goes down, moatd restarts while it is
 // down, the server comes back: every report arrives once, in order.
 func TestReporterOutage(t *testing.T) {
-	u := newUpstream(t)
+	forEachStore(t, testReporterOutage)
+}
+
+// forEachStore runs f against a server on SQLite and on PostgreSQL.
+func forEachStore(t *testing.T, f func(t *testing.T, u *upstream)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, newUpstream(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		if pg == nil {
+			t.Fatalf("postgresql: %v", pgErr)
+		}
+		dsn, err := pg.NewDatabase()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(t, newUpstreamOn(t, dsn))
+	})
+}
+
+func testReporterOutage(t *testing.T, u *upstream) {
 	state, c := t.TempDir(), &collector{}
 	r := newReporter(t, u, state, c)
 	if r.Enrolled() {
@@ -235,7 +275,10 @@ func TestReporterOutage(t *testing.T) {
 // it, and again after committing one but before answering; it restarts
 // from its file. No acknowledged report is lost and none is stored twice.
 func TestServerCrashMidBatch(t *testing.T) {
-	u := newUpstream(t)
+	forEachStore(t, testServerCrashMidBatch)
+}
+
+func testServerCrashMidBatch(t *testing.T, u *upstream) {
 	var submits atomic.Int64
 	var batch atomic.Int64
 	crashed := make(chan struct{}, 1)
