@@ -33,6 +33,9 @@ type NonceResponse struct {
 	Drain       bool      `json:"drain"`
 	DrainReason string    `json:"drainReason,omitempty"` // DrainVulnerable
 	Reasons     []string  `json:"reasons,omitempty"`
+	// SendPackages: an operator asked for the package list; send one
+	// report that carries it (trigger TriggerPackages).
+	SendPackages bool `json:"sendPackages,omitempty"`
 }
 
 // SubmitRequest carries one report or a batch, in sequence order, all

@@ -24,6 +24,7 @@ const (
 	TriggerDrain       = "drain"
 	TriggerSettings    = "settings"
 	TriggerEnforcement = "enforcement"
+	TriggerPackages    = "packages" // the server asked for the package list
 )
 
 // ReporterConfig configures the instance-side reporter.
@@ -37,11 +38,15 @@ type ReporterConfig struct {
 	BatchSize  int           // reports per submission, default 100
 	MinBackoff time.Duration // first retry delay, default 1s
 	MaxBackoff time.Duration // retry delay cap, default 5m
-	// Collect gathers the claims of one report. Required.
+	// Collect gathers the claims of one report. Required; it may be
+	// called from two goroutines at once.
 	Collect func(ctx context.Context) (Claims, error)
 	// OnDrain is called when a nonce reply orders a drain (reason
 	// DrainVulnerable); it may be called again at every report.
-	OnDrain    func(reason string, why []string)
+	OnDrain func(reason string, why []string)
+	// Packages lists the installed packages, for the report the server
+	// asks for (e.g. Host.Packages); without it such requests are ignored.
+	Packages   func(ctx context.Context) ([]string, error)
 	Log        *slog.Logger
 	Registerer prometheus.Registerer // metrics; none when nil
 }
@@ -77,7 +82,8 @@ type Reporter struct {
 	m        *reporterMetrics
 	wake     chan struct{}
 	triggers chan string
-	limit    int // batch size now; shrinks to isolate a refused report
+	limit    int    // batch size now; shrinks to isolate a refused report
+	pkgSeq   uint64 // sequence of the last report made with the package list
 	mu       sync.Mutex
 	nearFull bool
 }
@@ -142,7 +148,7 @@ func (r *Reporter) Trigger(reason string) {
 // Report collects the claims and spools a report at once; it returns the
 // report's sequence. Sending happens in Run.
 func (r *Reporter) Report(ctx context.Context, trigger string) (uint64, error) {
-	claims, err := r.cfg.Collect(ctx)
+	claims, err := r.collect(ctx, trigger == TriggerPackages)
 	if err != nil {
 		r.m.collectFailures.Inc()
 		return 0, fmt.Errorf("collect claims: %w", err)
@@ -161,6 +167,18 @@ func (r *Reporter) Report(ctx context.Context, trigger string) (uint64, error) {
 	default:
 	}
 	return rep.Sequence, nil
+}
+
+func (r *Reporter) collect(ctx context.Context, withPackages bool) (Claims, error) {
+	claims, err := r.cfg.Collect(ctx)
+	if err != nil || !withPackages {
+		return claims, err
+	}
+	if r.cfg.Packages == nil {
+		return claims, errors.New("package list asked for, but ReporterConfig.Packages is nil")
+	}
+	claims.Patch.Packages, err = r.cfg.Packages(ctx)
+	return claims, err
 }
 
 // spoolLevel updates the gauge and logs once when the spool nears its
@@ -279,6 +297,14 @@ func (r *Reporter) sendOnce(ctx context.Context) error {
 	}
 	if n.Drain && r.cfg.OnDrain != nil {
 		r.cfg.OnDrain(n.DrainReason, n.Reasons)
+	}
+	if n.SendPackages && r.cfg.Packages != nil && r.pkgSeq < batch[0].Sequence {
+		// One report with the list, sent after this batch.
+		if seq, err := r.Report(ctx, TriggerPackages); err == nil {
+			r.pkgSeq = seq
+		} else {
+			r.cfg.Log.Error("package list report failed", "err", err)
+		}
 	}
 	envs := make([]*dsse.Envelope, len(batch))
 	for i, rep := range batch {

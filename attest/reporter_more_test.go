@@ -153,3 +153,42 @@ func TestFIPSKey(t *testing.T) {
 		t.Fatalf("FIPS child: %v\n%s", err, out)
 	}
 }
+
+// An operator asks for the package list: the reporter sends one report
+// that carries it, and the request is then cleared.
+func TestReporterPackageList(t *testing.T) {
+	u := newUpstream(t)
+	asked := atomic.Int64{}
+	r := newReporterWith(t, attest.ReporterConfig{Server: "http://" + u.addr,
+		Packages: func(context.Context) ([]string, error) {
+			asked.Add(1)
+			return []string{"base-files 12.4 amd64"}, nil
+		}}, t.TempDir(), &collector{})
+	if err := r.Enrol(context.Background(), u.token("i-1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.st.RequestPackages(context.Background(), "i-1"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		r.Report(context.Background(), attest.TriggerInterval)
+		flush(t, r)
+	}
+	h, err := u.st.History(context.Background(), "i-1", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := 0
+	for _, rep := range h {
+		if len(rep.Report.Claims.Patch.Packages) > 0 {
+			with++
+			if rep.Report.Trigger != attest.TriggerPackages {
+				t.Fatalf("list sent with trigger %q", rep.Report.Trigger)
+			}
+		}
+	}
+	inst, _ := u.st.Instance(context.Background(), "i-1")
+	if with != 1 || asked.Load() != 1 || inst.PackagesRequested {
+		t.Fatalf("%d reports with the list, %d lists made, still requested %v; want 1, 1, false", with, asked.Load(), inst.PackagesRequested)
+	}
+}

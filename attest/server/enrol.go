@@ -65,7 +65,7 @@ func (s *Server) nonce(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	resp := attest.NonceResponse{Nonce: n, ExpiresAt: exp.UTC()}
+	resp := attest.NonceResponse{Nonce: n, ExpiresAt: exp.UTC(), SendPackages: inst.PackagesRequested}
 	if inst.Latest != nil {
 		resp.Reasons = attest.Vulnerabilities(now, inst.Latest.Claims.Patch, s.cfg.Baseline)
 	}
@@ -87,4 +87,19 @@ func (s *Server) instance(w http.ResponseWriter, r *http.Request, id string) (st
 		return inst, false
 	}
 	return inst, true
+}
+
+// requestPackages asks an instance for its package list.
+func (s *Server) requestPackages(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	err := s.store.RequestPackages(r.Context(), id)
+	if errors.Is(err, store.ErrUnknownInstance) {
+		s.refuse(w, http.StatusNotFound, attest.CodeUnknownInstance, fmt.Errorf("instance %q is not enrolled", id), -1)
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]bool{"requested": true})
 }

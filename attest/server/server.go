@@ -54,6 +54,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/instances/{id}", s.operator(s.one)},
 		{"GET", "/v1/instances/{id}/reports", s.operator(s.history)},
 		{"GET", "/v1/summary", s.operator(s.summary)},
+		{"POST", "/v1/instances/{id}/packages", s.operator(s.requestPackages)},
 		{"GET", "/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP},
 		{"GET", "/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/yaml")

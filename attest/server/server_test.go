@@ -248,6 +248,18 @@ func testDrain(t *testing.T, b backend) {
 	if st.Compliance.State != attest.Vulnerable {
 		t.Fatalf("compliance = %+v", st.Compliance)
 	}
+	if n.SendPackages {
+		t.Fatal("package list asked for unrequested")
+	}
+	if code, _ := e.do("POST", "/v1/instances/i-1/packages", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("request packages: %d", code)
+	}
+	if code, ref := e.do("POST", "/v1/instances/i-9/packages", nil, nil); code != 404 || ref.Code != attest.CodeUnknownInstance {
+		t.Fatalf("request packages of an unknown instance: %d %+v", code, ref)
+	}
+	if n := e.nonce("i-1"); !n.SendPackages {
+		t.Fatal("nonce reply does not ask for the requested package list")
+	}
 }
 
 func testStale(t *testing.T, e *env) {

@@ -25,6 +25,8 @@ type Instance struct {
 	LastSeq    uint64
 	LastSeen   time.Time      // zero before the first report
 	Latest     *attest.Report // nil before the first report
+	// PackagesRequested: an operator asked for the package list.
+	PackagesRequested bool
 }
 
 // Report is one stored report.
@@ -105,7 +107,7 @@ func oneRow(res sql.Result, err, none error) error {
 	return nil
 }
 
-const instanceCols = "id, alg, public_key, key_id, enrolled_at, last_seq, last_seen, latest"
+const instanceCols = "id, alg, public_key, key_id, enrolled_at, last_seq, last_seen, latest, packages_requested"
 
 // Instance returns one enrolled instance, or ErrUnknownInstance.
 func (s *Store) Instance(ctx context.Context, id string) (Instance, error) {
@@ -138,11 +140,12 @@ func (s *Store) Instances(ctx context.Context) ([]Instance, error) {
 func scanInstance(row interface{ Scan(...any) error }) (Instance, error) {
 	var inst Instance
 	var key string
-	var enrolled, seq, seen int64
+	var enrolled, seq, seen, pkgs int64
 	var latest sql.NullString
-	if err := row.Scan(&inst.ID, &inst.Alg, &key, &inst.KeyID, &enrolled, &seq, &seen, &latest); err != nil {
+	if err := row.Scan(&inst.ID, &inst.Alg, &key, &inst.KeyID, &enrolled, &seq, &seen, &latest, &pkgs); err != nil {
 		return inst, err
 	}
+	inst.PackagesRequested = pkgs != 0
 	inst.PublicKey, _ = base64.StdEncoding.DecodeString(key)
 	inst.EnrolledAt, inst.LastSeq = time.Unix(0, enrolled).UTC(), uint64(seq)
 	if seen != 0 {
@@ -155,4 +158,13 @@ func scanInstance(row interface{ Scan(...any) error }) (Instance, error) {
 		}
 	}
 	return inst, nil
+}
+
+// RequestPackages asks instance id for its package list: nonce replies
+// say so until a report carrying the list is stored.
+func (s *Store) RequestPackages(ctx context.Context, id string) error {
+	return s.write(ctx, id, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q("UPDATE instances SET packages_requested = 1 WHERE id = ?"), id)
+		return oneRow(res, err, ErrUnknownInstance)
+	})
 }

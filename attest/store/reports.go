@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -109,7 +110,11 @@ func (s *Store) advance(ctx context.Context, tx *sql.Tx, id string, now time.Tim
 	if err := oneRow(res, err, ErrReordered); err != nil {
 		return err
 	}
-	return nil
+	if !slices.ContainsFunc(reports, func(r Report) bool { return len(r.Report.Claims.Patch.Packages) > 0 }) {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, s.q("UPDATE instances SET packages_requested = 0 WHERE id = ?"), id)
+	return err
 }
 
 // insert writes the reports with multi-row INSERTs of up to 100 rows.

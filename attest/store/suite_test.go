@@ -66,6 +66,7 @@ func suite(t *testing.T, b backend) {
 	t.Run("durable after reopen", func(t *testing.T) { testReopen(t, b) })
 	t.Run("concurrent replicas", func(t *testing.T) { testConcurrent(t, b) })
 	t.Run("batch", func(t *testing.T) { s, _ := b(t); testBatch(t, s) })
+	t.Run("package list request", func(t *testing.T) { s, _ := b(t); testPackages(t, s) })
 }
 
 var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
@@ -254,4 +255,31 @@ func testBatch(t *testing.T, s *Store) {
 	el := time.Since(start)
 	t.Logf("%d reports in batches of %d: %v, %.0f reports/s", batches*size, size, el, float64(batches*size)/el.Seconds())
 	checkSeqs(t, s, "i-1", batches*size)
+}
+
+func testPackages(t *testing.T, s *Store) {
+	ctx := context.Background()
+	if err := s.RequestPackages(ctx, "i-9"); !errors.Is(err, ErrUnknownInstance) {
+		t.Fatalf("unknown instance: %v", err)
+	}
+	enrol(t, s, "i-1")
+	if err := s.RequestPackages(ctx, "i-1"); err != nil {
+		t.Fatal(err)
+	}
+	requested := func() bool { inst, _ := s.Instance(ctx, "i-1"); return inst.PackagesRequested }
+	if !requested() {
+		t.Fatal("request not recorded")
+	}
+	s.Append(ctx, "i-1", nonce(t, s, "i-1"), t0, reports("i-1", 1, 1))
+	if !requested() {
+		t.Fatal("request cleared by a report without the list")
+	}
+	r := reports("i-1", 2, 2)
+	r[0].Report.Claims.Patch.Packages = []string{"zlib1g 1:1.2.13 amd64"}
+	if err := s.Append(ctx, "i-1", nonce(t, s, "i-1"), t0, r); err != nil {
+		t.Fatal(err)
+	}
+	if requested() {
+		t.Fatal("request not cleared by the list")
+	}
 }
