@@ -12,6 +12,7 @@
 //		Server: url, CAFile: ca, StateDir: stateDir, InstanceID: id,
 //		Collect: func(ctx context.Context) (attest.Claims, error) { ... },
 //		OnDrain: func(reason string, why []string) { ... },
+//		Packages: func(context.Context) ([]string, error) { l, _, err := attest.Host{}.Packages(); return l, err },
 //		Registerer: reg, Log: log,
 //	}, key)
 //	if !rep.Enrolled() {
