@@ -91,6 +91,9 @@ func NewReporter(cfg ReporterConfig, key *Key) (*Reporter, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
+	if key == nil {
+		return nil, errors.New("reporter: key is nil")
+	}
 	sp, err := openSpool(filepath.Join(cfg.StateDir, "spool"), cfg.SpoolMax)
 	if err != nil {
 		return nil, err
@@ -98,9 +101,6 @@ func NewReporter(cfg ReporterConfig, key *Key) (*Reporter, error) {
 	hc, err := newHTTPClient(cfg.CAFile)
 	if err != nil {
 		return nil, err
-	}
-	if key == nil {
-		return nil, errors.New("reporter: key is nil")
 	}
 	r := &Reporter{cfg: cfg, key: key, spool: sp, client: &client{base: cfg.Server, http: hc},
 		m: newReporterMetrics(cfg.Registerer), wake: make(chan struct{}, 1),
