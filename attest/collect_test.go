@@ -89,6 +89,15 @@ func TestRealMachine(t *testing.T) {
 	if err != nil || len(id) != 36 {
 		t.Fatalf("BootID = %q %v", id, err)
 	}
+	if mode, _, err := (Host{}).SELinux(); err != nil || mode == "" {
+		t.Fatalf("SELinux of this machine = %q %v", mode, err)
+	}
+	if lock, err := (Host{}).Lockdown(); err != nil || lock == "" {
+		t.Fatalf("Lockdown of this machine = %q %v", lock, err)
+	}
+	if _, err := (Host{}).RootFS(); err != nil {
+		t.Fatalf("RootFS of this machine: %v", err)
+	}
 	p, err := Host{}.Patch(false)
 	if err != nil || p.PackageCount == 0 || len(p.PackagesDigest) != 64 || p.Packages != nil {
 		t.Fatalf("Patch of this Debian machine = %+v %v", p, err)

@@ -1,8 +1,12 @@
 package attest_test
 
 import (
+	"errors"
+	"log/slog"
+
 	"context"
 	"encoding/pem"
+	"github.com/prometheus/client_golang/prometheus"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -190,5 +194,48 @@ func TestReporterPackageList(t *testing.T) {
 	inst, _ := u.st.Instance(context.Background(), "i-1")
 	if with != 1 || asked.Load() != 1 || inst.PackagesRequested {
 		t.Fatalf("%d reports with the list, %d lists made, still requested %v; want 1, 1, false", with, asked.Load(), inst.PackagesRequested)
+	}
+}
+
+// Near its bound the spool says so in the log and the gauge; at the
+// bound a new report is refused loudly, and nothing already spooled is
+// dropped.
+func TestReporterSpoolBound(t *testing.T) {
+	var logs strings.Builder
+	reg := prometheus.NewRegistry()
+	key, _ := attest.LoadOrCreateKey(t.TempDir())
+	r, err := attest.NewReporter(attest.ReporterConfig{Server: "http://127.0.0.1:1", StateDir: t.TempDir(), InstanceID: "i-1",
+		SpoolMax: 5, Collect: (&collector{}).collect, Registerer: reg,
+		Log: slog.New(slog.NewTextHandler(&logs, nil))}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := r.Report(context.Background(), attest.TriggerInterval); err != nil {
+			t.Fatalf("report %d: %v", i, err)
+		}
+		if near := strings.Contains(logs.String(), "nearly full"); near != (i >= 3) {
+			t.Fatalf("after %d reports: nearly-full logged %v", i+1, near)
+		}
+	}
+	if _, err := r.Report(context.Background(), attest.TriggerInterval); !errors.Is(err, attest.ErrSpoolFull) {
+		t.Fatalf("report past the bound: %v", err)
+	}
+	if !strings.Contains(logs.String(), "spool full") || r.Pending() != 5 {
+		t.Fatalf("pending %d, log:\n%s", r.Pending(), logs.String())
+	}
+	want := map[string]float64{"moat_attest_spool_reports": 5, "moat_attest_spool_capacity": 5, "moat_attest_spool_full_total": 1}
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if v, ok := want[mf.GetName()]; ok {
+			m := mf.GetMetric()[0]
+			if got := m.GetGauge().GetValue() + m.GetCounter().GetValue(); got != v {
+				t.Errorf("%s = %v, want %v", mf.GetName(), got, v)
+			}
+			delete(want, mf.GetName())
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("metrics missing: %v", want)
 	}
 }
