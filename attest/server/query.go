@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/moat-sh/moat/attest"
@@ -19,7 +20,13 @@ func (s *Server) status(inst store.Instance) attest.InstanceStatus {
 	}
 }
 
+// list shows every instance, or those in one state (?state=critical).
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	want := attest.State(r.URL.Query().Get("state"))
+	if want != "" && !slices.Contains(attest.States, want) {
+		s.refuse(w, http.StatusBadRequest, attest.CodeMalformed, fmt.Errorf("state: %q is not one of %v", want, attest.States), -1)
+		return
+	}
 	insts, err := s.store.Instances(r.Context())
 	if err != nil {
 		s.fail(w, err)
@@ -27,7 +34,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]attest.InstanceStatus, 0, len(insts))
 	for _, inst := range insts {
-		out = append(out, s.status(inst))
+		if st := s.status(inst); want == "" || st.Compliance.State == want {
+			out = append(out, st)
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

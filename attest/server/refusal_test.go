@@ -2,7 +2,11 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -92,6 +96,13 @@ func testRefusals(t *testing.T, b backend) {
 	code, ref := e.do("POST", "/v1/enrol", attest.EnrolRequest{Token: "nope", InstanceID: "i-3", PublicKey: other.PublicDER()}, nil)
 	if code != 403 || ref.Code != attest.CodeBadToken {
 		t.Fatalf("enrol with a bad token: %d %+v", code, ref)
+	}
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rsaDER, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	tok, _ := e.store.CreateToken(context.Background(), "i-3", time.Hour, e.now)
+	code, ref = e.do("POST", "/v1/enrol", attest.EnrolRequest{Token: tok, InstanceID: "i-3", PublicKey: rsaDER}, nil)
+	if code != 400 || ref.Code != attest.CodeMalformed || !strings.Contains(ref.Error, "publicKey") {
+		t.Fatalf("enrol with an RSA key: %d %+v", code, ref)
 	}
 }
 

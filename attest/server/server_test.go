@@ -248,6 +248,15 @@ func testDrain(t *testing.T, b backend) {
 	if st.Compliance.State != attest.Vulnerable {
 		t.Fatalf("compliance = %+v", st.Compliance)
 	}
+	var vulnerable, critical []attest.InstanceStatus
+	e.do("GET", "/v1/instances?state=vulnerable", nil, &vulnerable)
+	e.do("GET", "/v1/instances?state=critical", nil, &critical)
+	if len(vulnerable) != 1 || len(critical) != 0 {
+		t.Fatalf("by state: %d vulnerable, %d critical; want 1 and 0", len(vulnerable), len(critical))
+	}
+	if code, ref := e.do("GET", "/v1/instances?state=doomed", nil, nil); code != 400 || ref.Code != attest.CodeMalformed {
+		t.Fatalf("unknown state: %d %+v", code, ref)
+	}
 	if n.SendPackages {
 		t.Fatal("package list asked for unrequested")
 	}
