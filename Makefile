@@ -9,7 +9,7 @@ export CGO_ENABLED ?= 0
 BIN := $(CURDIR)/bin
 VMEXEC := $(BIN)/moat-vmexec
 # Packages whose tests need a real kernel: they run in the VM (-tags vmtest).
-VM_PKGS := ./bpf/... ./vmtests/
+VM_PKGS := ./bpf/... ./policy/selinux/... ./vmtests/
 
 .PHONY: help deps build generate generate-check test unit vmtest lint gocheck
 

@@ -78,6 +78,9 @@ func buildImage(tmp string, k Kernel, binary string, args []string, initrd strin
 	}
 	spec := runSpec{Binary: "/moat/test.bin", Args: args, Env: guestEnv()}
 	if binary != "" {
+		if dynamic(binary) {
+			return fmt.Errorf("%s is dynamically linked, and the VM has no C library: run go test with CGO_ENABLED=0 (make vmtest does)", binary)
+		}
 		if err := m.copyFile(binary, spec.Binary); err != nil {
 			return err
 		}

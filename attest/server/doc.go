@@ -1,0 +1,11 @@
+// Package server is moat-attestd: the attestation API server. It enrols
+// instances with one-time tokens, hands out nonces, verifies and stores
+// signed reports (one or a batch), and shows the fleet's compliance, its
+// history and a summary, with Prometheus metrics and its OpenAPI document
+// served at /openapi.yaml.
+//
+// The server holds no state of its own: tokens, nonces, sequences and
+// reports live in the store, so replicas may share one PostgreSQL. A
+// refused submission (4xx with a Refusal naming the reason) stores
+// nothing; an acknowledged one (200) has been committed.
+package server

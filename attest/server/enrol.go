@@ -1,0 +1,105 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/moat-sh/moat/attest"
+	"github.com/moat-sh/moat/attest/store"
+)
+
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	err := json.NewDecoder(r.Body).Decode(v)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		s.refuse(w, http.StatusRequestEntityTooLarge, attest.CodeOversized,
+			fmt.Errorf("body over %d bytes", tooBig.Limit), -1)
+		return false
+	case err != nil:
+		s.refuse(w, http.StatusBadRequest, attest.CodeMalformed, fmt.Errorf("decode body: %w", err), -1)
+		return false
+	}
+	return true
+}
+
+func (s *Server) enrol(w http.ResponseWriter, r *http.Request) {
+	var req attest.EnrolRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	v, err := attest.ParsePublicKey(req.PublicKey)
+	if err != nil {
+		s.refuse(w, http.StatusBadRequest, attest.CodeMalformed, fmt.Errorf("publicKey: %w", err), -1)
+		return
+	}
+	last, err := s.store.Enrol(r.Context(), req.Token, req.InstanceID, v, s.Now())
+	if errors.Is(err, store.ErrBadToken) {
+		s.refuse(w, http.StatusForbidden, attest.CodeBadToken, err, -1)
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	id, _ := v.KeyID()
+	s.metrics.enrolments.Inc()
+	s.log.Info("instance enrolled", "instance", req.InstanceID, "key", id, "alg", v.Alg())
+	writeJSON(w, http.StatusOK, attest.EnrolResponse{InstanceID: req.InstanceID, KeyID: id, LastSequence: last})
+}
+
+// nonce hands out a nonce and, when the last report is below the patch
+// baseline, tells the instance to drain as vulnerable.
+func (s *Server) nonce(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	inst, ok := s.instance(w, r, id)
+	if !ok {
+		return
+	}
+	now := s.Now()
+	n, exp, err := s.store.IssueNonce(r.Context(), id, s.cfg.NonceTTL, now)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	resp := attest.NonceResponse{Nonce: n, ExpiresAt: exp.UTC(), SendPackages: inst.PackagesRequested}
+	if inst.Latest != nil {
+		resp.Reasons = attest.Vulnerabilities(now, inst.Latest.Claims.Patch, s.cfg.Baseline)
+	}
+	if len(resp.Reasons) > 0 {
+		resp.Drain, resp.DrainReason = true, attest.DrainVulnerable
+	}
+	s.metrics.nonces.Inc()
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) instance(w http.ResponseWriter, r *http.Request, id string) (store.Instance, bool) {
+	inst, err := s.store.Instance(r.Context(), id)
+	if errors.Is(err, store.ErrUnknownInstance) {
+		s.refuse(w, http.StatusNotFound, attest.CodeUnknownInstance, fmt.Errorf("instance %q is not enrolled", id), -1)
+		return inst, false
+	}
+	if err != nil {
+		s.fail(w, err)
+		return inst, false
+	}
+	return inst, true
+}
+
+// requestPackages asks an instance for its package list.
+func (s *Server) requestPackages(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	err := s.store.RequestPackages(r.Context(), id)
+	if errors.Is(err, store.ErrUnknownInstance) {
+		s.refuse(w, http.StatusNotFound, attest.CodeUnknownInstance, fmt.Errorf("instance %q is not enrolled", id), -1)
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]bool{"requested": true})
+}

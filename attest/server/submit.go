@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/moat-sh/moat/attest"
+	"github.com/moat-sh/moat/attest/store"
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+)
+
+// refusal is a submission refused: the status, code and envelope index.
+type refusal struct {
+	status int
+	code   string
+	index  int
+	err    error
+}
+
+func (e *refusal) Error() string { return e.err.Error() }
+
+func refused(status int, code string, index int, format string, args ...any) *refusal {
+	return &refusal{status: status, code: code, index: index, err: fmt.Errorf(format, args...)}
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.PathValue("id")
+	var req attest.SubmitRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	resp, err := s.accept(r.Context(), id, req.Envelopes)
+	var ref *refusal
+	switch {
+	case errors.As(err, &ref):
+		s.log.Warn("report refused", "instance", id, "code", ref.code, "index", ref.index, "err", ref.err)
+		s.refuse(w, ref.status, ref.code, ref.err, ref.index)
+	case err != nil:
+		s.fail(w, err)
+	default:
+		s.metrics.reports.WithLabelValues("accepted").Add(float64(resp.Accepted - resp.Duplicates))
+		s.metrics.reports.WithLabelValues("duplicate").Add(float64(resp.Duplicates))
+		s.metrics.submitSeconds.Observe(time.Since(start).Seconds())
+		writeJSON(w, http.StatusOK, resp)
+	}
+}
+
+// accept verifies a submission and stores its new reports; it returns a
+// *refusal for anything the instance got wrong.
+func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope) (*attest.SubmitResponse, error) {
+	if len(envs) == 0 {
+		return nil, refused(http.StatusBadRequest, attest.CodeMalformed, -1, "envelopes: empty")
+	}
+	if len(envs) > s.cfg.MaxBatch {
+		return nil, refused(http.StatusRequestEntityTooLarge, attest.CodeOversized, -1, "envelopes: %d over the batch limit %d", len(envs), s.cfg.MaxBatch)
+	}
+	inst, err := s.store.Instance(ctx, id)
+	if errors.Is(err, store.ErrUnknownInstance) {
+		return nil, refused(http.StatusNotFound, attest.CodeUnknownInstance, -1, "instance %q is not enrolled", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	stmts, err := s.verifyAll(ctx, inst, envs)
+	if err != nil {
+		return nil, err
+	}
+	nonce := stmts[0].Predicate.Nonce
+	now := s.Now()
+	if err := nonceRefusal(s.store.CheckNonce(ctx, id, nonce, now)); err != nil {
+		return nil, err
+	}
+	fresh, dups, err := s.classify(ctx, inst, envs, stmts)
+	if err != nil {
+		return nil, err
+	}
+	if err := nonceRefusal(s.store.Append(ctx, id, nonce, now, fresh)); err != nil {
+		return nil, err
+	}
+	last := stmts[len(stmts)-1].Predicate.Sequence
+	return &attest.SubmitResponse{Accepted: len(envs), Duplicates: dups, LastSequence: max(last, inst.LastSeq)}, nil
+}
+
+func nonceRefusal(err error) error {
+	switch {
+	case errors.Is(err, store.ErrStaleNonce):
+		return refused(http.StatusConflict, attest.CodeStaleNonce, -1, "nonce unknown or expired: get a new one")
+	case errors.Is(err, store.ErrReplayed):
+		return refused(http.StatusConflict, attest.CodeReplayed, -1, "nonce already used: replayed submission")
+	case errors.Is(err, store.ErrReordered):
+		return refused(http.StatusConflict, attest.CodeReordered, -1, "sequence does not grow (a concurrent submission won)")
+	}
+	return err
+}
+
+func (s *Server) verifyAll(ctx context.Context, inst store.Instance, envs []*dsse.Envelope) ([]*attest.Statement, error) {
+	v, err := attest.ParsePublicKey(inst.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("instance %s: stored key: %w", inst.ID, err)
+	}
+	out := make([]*attest.Statement, len(envs))
+	for i, env := range envs {
+		st, err := attest.Verify(ctx, v, env)
+		switch {
+		case errors.Is(err, attest.ErrUnsigned):
+			return nil, refused(http.StatusBadRequest, attest.CodeUnsigned, i, "envelope %d: %v", i, err)
+		case errors.Is(err, attest.ErrBadSignature):
+			return nil, refused(http.StatusForbidden, attest.CodeBadSignature, i, "envelope %d: %v", i, err)
+		case err != nil:
+			return nil, refused(http.StatusBadRequest, attest.CodeMalformed, i, "envelope %d: %v", i, err)
+		case st.InstanceID != inst.ID:
+			return nil, refused(http.StatusForbidden, attest.CodeWrongInstance, i, "envelope %d: statement is about %q, not %q", i, st.InstanceID, inst.ID)
+		case st.Predicate.Nonce != out0Nonce(out, st):
+			return nil, refused(http.StatusBadRequest, attest.CodeMalformed, i, "envelope %d: nonce differs from the batch's", i)
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
+func out0Nonce(out []*attest.Statement, st *attest.Statement) string {
+	if out[0] == nil {
+		return st.Predicate.Nonce
+	}
+	return out[0].Predicate.Nonce
+}
+
+// classify splits a batch into reports to store and duplicates of stored
+// ones (same sequence, same digest); sequences must grow strictly.
+func (s *Server) classify(ctx context.Context, inst store.Instance, envs []*dsse.Envelope, stmts []*attest.Statement) ([]store.Report, int, error) {
+	var fresh []store.Report
+	dups := 0
+	var prev uint64
+	for i, st := range stmts {
+		rep := st.Predicate.Report()
+		seq, digest := rep.Sequence, attest.ReportDigest(rep)
+		if seq == 0 || seq <= prev {
+			return nil, 0, refused(http.StatusConflict, attest.CodeReordered, i, "envelope %d: sequence %d after %d", i, seq, prev)
+		}
+		prev = seq
+		if seq > inst.LastSeq {
+			raw, _ := json.Marshal(envs[i])
+			fresh = append(fresh, store.Report{Sequence: seq, Digest: digest, Report: rep, Envelope: raw})
+			continue
+		}
+		stored, found, err := s.store.Digest(ctx, inst.ID, seq)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !found || stored != digest {
+			return nil, 0, refused(http.StatusConflict, attest.CodeReordered, i, "envelope %d: sequence %d is not above the last stored %d", i, seq, inst.LastSeq)
+		}
+		dups++
+	}
+	return fresh, dups, nil
+}
