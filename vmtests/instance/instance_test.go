@@ -1,0 +1,127 @@
+package instance
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moat-sh/moat/vmtests/harness"
+	"github.com/moat-sh/moat/vmtests/instance/guest"
+)
+
+// TestInstance builds an image with stand-in services, boots it and
+// checks, from inside (testdata/scenario.sh), the verity root, the data
+// disk, the restarts, the notify gate, a container run and the network;
+// the scenario's exit code (42 when every check passed) must reach the
+// host. It is an ordinary host test: it boots QEMU itself.
+func TestInstance(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	opts, k := vmOptions(t)
+	bin := goBuild(t, "./cmd/moat-supervise", "./vmtests/instance/internal/standin")
+	spec := standinSpec(opts.CacheDir, k, bin)
+	img, err := Build(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("image: %s (cached %v, %s)", img.Dir, img.Cached, img.Took.Round(time.Millisecond))
+	again, err := Build(ctx, spec)
+	if err != nil || !again.Cached || again.Dir != img.Dir {
+		t.Fatalf("second build: cached %v dir %v err %v, want the cached image", again != nil && again.Cached, again, err)
+	}
+	t.Logf("cached image found in %s", again.Took.Round(time.Millisecond))
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "moat-attest-standin")
+	}))
+	defer srv.Close()
+	var out bytes.Buffer
+	res, err := Boot(ctx, BootSpec{
+		Image:    img,
+		Scenario: Scenario{Program: "testdata/scenario.sh", Args: []string{"42", "8443"}},
+		Forwards: []Forward{{GuestPort: 8443, HostPort: serverPort(t, srv)}},
+		VM:       opts, Output: &out,
+	})
+	t.Logf("scenario output:\n%s", out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Exit != 42 || !strings.Contains(out.String(), "ALL OK") {
+		t.Errorf("scenario exit %d, want 42 with ALL OK", res.Exit)
+	}
+	t.Logf("boot: supervisor after %s, units ready after %s, total %s (accel %q)",
+		res.Booted.Round(time.Millisecond), res.Ready.Round(time.Millisecond), res.Total.Round(time.Millisecond), opts.Accel)
+}
+
+func standinSpec(cache string, k harness.Kernel, bin string) Spec {
+	standin := filepath.Join(bin, "standin")
+	moatd := NewUnit("moatd", "/usr/bin/moatd", guest.TypeNotify, "--starts", "/var/lib/moat/moatd.starts",
+		"--ready-after", "2s", "--ready-file", "/run/moatd.ready")
+	moatd.Restart, moatd.Watchdog, moatd.DependsOn = guest.RestartAlways, 10, []string{"containerd", "images"}
+	agent := NewUnit("agent", "/usr/bin/standin", guest.TypeSimple, "--require", "/run/moatd.ready", "--gate", "/run/agent.gate")
+	agent.Restart, agent.DependsOn = guest.RestartAlways, []string{"moatd"}
+	hang := NewUnit("hang", "/usr/bin/standin", guest.TypeNotify, "--starts", "/var/lib/moat/hang.starts", "--stop-pinging", "/run/hang.stop")
+	hang.Restart, hang.Watchdog = guest.RestartAlways, 2
+	return Spec{
+		CacheDir: cache, Kernel: k, Supervisor: filepath.Join(bin, "moat-supervise"),
+		Binaries: []File{
+			{Host: standin, Guest: "/usr/bin/moatd"}, {Host: standin, Guest: "/usr/bin/standin"},
+			{Host: "testdata/moat-runtime", Guest: RuntimePath, Mode: 0o755},
+		},
+		Units: []guest.Unit{NetworkUnit(), ContainerdUnit(), ImagesUnit(), moatd, agent, hang},
+	}
+}
+
+// vmOptions reads the VM settings (MOAT_CACHE, MOAT_VM_*) and the kernel.
+func vmOptions(t *testing.T) (harness.Options, harness.Kernel) {
+	t.Helper()
+	opts, err := harness.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := harness.FindKernel(opts.KernelDir)
+	if err != nil {
+		t.Fatalf("%v (or set MOAT_CACHE to a folder that holds kernel/ and containerd/)", err)
+	}
+	for _, tool := range []string{"qemu-system-x86_64", "mkfs.erofs", "veritysetup", "mkfs.ext4", "cpio", "runc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: run make deps", tool)
+		}
+	}
+	return opts, k
+}
+
+// goBuild builds static binaries of the given packages into a temp folder.
+func goBuild(t *testing.T, pkgs ...string) string {
+	t.Helper()
+	out := t.TempDir()
+	cmd := exec.Command("go", append([]string{"build", "-o", out + "/"}, pkgs...)...)
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %v: %v\n%s", pkgs, err, msg)
+	}
+	return out
+}
+
+func serverPort(t *testing.T, srv *httptest.Server) int {
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := strconv.Atoi(u.Port())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,79 @@
+package instance
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// keyVersion changes whenever the image layout changes.
+const keyVersion = "moat-instance-image/1"
+
+// key digests every input of the image: the content of each host file it
+// copies, the unit list and the layout version.
+func (s *Spec) key() (string, error) {
+	h := sha256.New()
+	fmt.Fprintln(h, keyVersion)
+	units, err := marshalUnits(s.Units)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(h, "units %x\n", sha256.Sum256(units))
+	files, err := s.inputFiles()
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		d, err := fileDigest(f.Host)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %s %o\n", f.Guest, d, f.Mode)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// inputFiles lists the host files that go into the image.
+func (s *Spec) inputFiles() ([]File, error) {
+	bb, err := staticBusybox()
+	if err != nil {
+		return nil, err
+	}
+	files := []File{{Host: s.Supervisor, Guest: "/sbin/init"}, {Host: bb, Guest: "/bin/busybox"}}
+	for _, name := range containerdBins {
+		files = append(files, File{Host: filepath.Join(s.ContainerdBin, name), Guest: "/usr/bin/" + name})
+	}
+	for _, tool := range append([]string{"runc"}, s.Tools...) {
+		path, err := exec.LookPath(tool)
+		if err != nil {
+			return nil, fmt.Errorf("tool %q is not installed (make deps)", tool)
+		}
+		files = append(files, File{Host: path, Guest: path})
+	}
+	files = append(append(files, s.Binaries...), s.Files...)
+	for _, p := range []struct{ host, guest string }{
+		{s.MoatConfig, MoatConfigPath}, {s.ContainerdConfig, ContainerdConfigPath}, {s.FileContexts, "file_contexts"},
+	} {
+		if p.host != "" {
+			files = append(files, File{Host: p.host, Guest: p.guest})
+		}
+	}
+	return files, nil
+}
+
+func fileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# The instance test's scenario (TestInstance): each check prints ok or
+# FAIL; with every check passing it exits with $1, which the host must see.
+# (busybox-static wget cannot resolve names: glibc NSS; it uses addresses.)
+want=$1 port=$2 fails=0
+
+check() {
+	name=$1
+	shift
+	if "$@" >/tmp/check.out 2>&1; then
+		echo "ok   $name"
+	else
+		echo "FAIL $name: $(tail -n 3 /tmp/check.out)"
+		fails=$((fails + 1))
+	fi
+}
+
+# wait_for SECONDS COMMAND: run COMMAND every second until it succeeds.
+wait_for() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		sh -c "$2" && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+check "root is erofs, read-only, on /dev/mapper/root" grep -q '^/dev/mapper/root / erofs ro' /proc/mounts
+check "the root device is dm-verity named root" sh -c '[ "$(cat /sys/block/dm-0/dm/name)" = root ] && [ -n "$(ls /sys/block/dm-0/slaves)" ]'
+check "the root refuses writes" sh -c '! touch /probe'
+check "the data disk is ext4 on /var, read-write" grep -q ' /var ext4 rw' /proc/mounts
+check "the data disk takes writes" touch /var/lib/moat/probe
+check "moatd's READY=1 gated the agent" grep -qx ok /run/agent.gate
+check "containerd is up" ctr version
+check "the busybox image was imported" sh -c 'ctr -n default images ls -q | grep -qx docker.io/library/busybox:latest'
+
+old=$(pidof moatd)
+kill -9 "$old"
+check "moatd killed with SIGKILL was restarted" wait_for 20 "p=\$(pidof moatd) && [ -n \"\$p\" ] && [ \"\$p\" != $old ]"
+check "the restart is on record" wait_for 5 '[ $(wc -l < /var/lib/moat/moatd.starts) -ge 2 ]'
+
+touch /run/hang.stop
+check "a unit that stopped its watchdog pings was restarted" wait_for 30 '[ $(wc -l < /var/lib/moat/hang.starts) -ge 2 ]'
+rm -f /run/hang.stop
+
+check "a container runs through moat-runtime" ctr -n default run --rm --runc-binary /usr/bin/moat-runtime docker.io/library/busybox:latest t1 echo hi from a container
+check "/etc/hosts names the attestation address" grep -q "^10.0.2.100 attest.moat.internal" /etc/hosts
+check "the forwarded attestation port answers" sh -c "wget -q -T 10 -O - http://10.0.2.100:$port/ | grep -q moat-attest-standin"
+check "the host gateway is unreachable" sh -c "! wget -q -T 3 -O - http://10.0.2.2:$port/"
+
+if [ $fails -eq 0 ]; then
+	echo "ALL OK"
+	exit "$want"
+fi
+echo "$fails checks failed"
+exit 1
