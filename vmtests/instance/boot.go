@@ -30,6 +30,7 @@ type BootSpec struct {
 	Output     io.Writer       // the scenario's output
 	DataDiskMB int             // 0 is 4096 (sparse)
 	Console    string          // keep the kernel console and unit logs here; "" for a temporary file
+	KernelArgs string          // appended to the kernel command line (e.g. "loglevel=7")
 }
 
 // Result is how a boot went.
@@ -126,7 +127,7 @@ func (b *BootSpec) qemuArgs(initrd, data string) []string {
 		"-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
 		"-m", strconv.Itoa(b.VM.MemoryMB), "-smp", strconv.Itoa(b.VM.CPUs),
 		"-kernel", img.Kernel.Vmlinuz, "-initrd", initrd,
-		"-append", harness.KernelCmdline + " " + img.KernelParams(),
+		"-append", strings.TrimSpace(harness.KernelCmdline + " " + img.KernelParams() + " " + b.KernelArgs),
 		"-serial", "file:" + b.Console,
 		"-chardev", "stdio,id=out,signal=off", "-serial", "chardev:out",
 	}

@@ -1,6 +1,8 @@
 package instance
 
 import (
+	"strings"
+
 	"github.com/moat-sh/moat/vmtests/instance/guest"
 )
 
@@ -31,6 +33,11 @@ const (
 const DefaultContainerdConfig = `version = 3
 root = "/var/lib/containerd"
 state = "/run/containerd"
+# plugins that cannot work on this instance (/opt is read-only; no zfs,
+# btrfs or devmapper pools)
+disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.blockfile"]
 
 [grpc]
   address = "/run/containerd/containerd.sock"
@@ -61,11 +68,19 @@ func ContainerdUnit() guest.Unit {
 		Type: guest.TypeNotify, Restart: guest.RestartAlways, DependsOn: []string{"network"}}
 }
 
-// ImagesUnit imports the busybox image into the default and k8s.io
-// namespaces once containerd is ready.
-func ImagesUnit() guest.Unit {
+// ImagesUnit imports the busybox image into containerd's namespaces
+// ("default" when none is named) once containerd is ready; each import
+// costs seconds under TCG.
+func ImagesUnit(namespaces ...string) guest.Unit {
+	if len(namespaces) == 0 {
+		namespaces = []string{"default"}
+	}
+	var cmds []string
+	for _, ns := range namespaces {
+		cmds = append(cmds, "ctr -n "+ns+" images import "+BusyboxImagePath)
+	}
 	return guest.Unit{Name: "images", Command: "/bin/sh", Type: guest.TypeOneshot, DependsOn: []string{"containerd"},
-		Args: []string{"-c", "ctr -n default images import " + BusyboxImagePath + " && ctr -n k8s.io images import " + BusyboxImagePath}}
+		Args: []string{"-c", strings.Join(cmds, " && ")}}
 }
 
 // MoatdUnit runs moatd as issue 7 describes its systemd unit.

@@ -50,7 +50,7 @@ func TestInstance(t *testing.T) {
 		Image:    img,
 		Scenario: Scenario{Program: "testdata/scenario.sh", Args: []string{"42", "8443"}},
 		Forwards: []Forward{{GuestPort: 8443, HostPort: serverPort(t, srv)}},
-		VM:       opts, Output: &out,
+		VM:       opts, Output: &out, KernelArgs: os.Getenv("MOAT_INSTANCE_KERNEL_ARGS"),
 	})
 	t.Logf("scenario output:\n%s", out.String())
 	if err != nil {

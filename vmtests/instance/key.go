@@ -11,7 +11,7 @@ import (
 )
 
 // keyVersion changes whenever the image layout changes.
-const keyVersion = "moat-instance-image/1"
+const keyVersion = "moat-instance-image/2"
 
 // key digests every input of the image: the content of each host file it
 // copies, the unit list and the layout version.

@@ -1,7 +1,6 @@
 #!/bin/sh
 # The instance test's scenario (TestInstance): each check prints ok or
 # FAIL; with every check passing it exits with $1, which the host must see.
-# (busybox-static wget cannot resolve names: glibc NSS; it uses addresses.)
 want=$1 port=$2 fails=0
 
 check() {
@@ -46,8 +45,9 @@ rm -f /run/hang.stop
 
 check "a container runs through moat-runtime" ctr -n default run --rm --runc-binary /usr/bin/moat-runtime docker.io/library/busybox:latest t1 echo hi from a container
 check "/etc/hosts names the attestation address" grep -q "^10.0.2.100 attest.moat.internal" /etc/hosts
-check "the forwarded attestation port answers" sh -c "wget -q -T 10 -O - http://10.0.2.100:$port/ | grep -q moat-attest-standin"
-check "the host gateway is unreachable" sh -c "! wget -q -T 3 -O - http://10.0.2.2:$port/"
+check "the forwarded attestation port answers" sh -c "standin --fetch http://attest.moat.internal:$port/ | grep -q moat-attest-standin"
+check "the host gateway is unreachable" sh -c "! standin --fetch http://10.0.2.2:$port/"
+check "the outside is unreachable" sh -c "! standin --fetch http://1.1.1.1/"
 
 if [ $fails -eq 0 ]; then
 	echo "ALL OK"

@@ -7,6 +7,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,7 +24,11 @@ func main() {
 	require := flag.String("require", "", "a file that must exist at start")
 	gate := flag.String("gate", "", "write ok or missing (for -require) here")
 	stopFile := flag.String("stop-pinging", "", "stop the watchdog pings once this file exists")
+	fetch := flag.String("fetch", "", "GET this URL, print the body and exit (1 on failure)")
 	flag.Parse()
+	if *fetch != "" {
+		os.Exit(get(*fetch))
+	}
 	if *starts != "" {
 		appendLine(*starts, fmt.Sprint(os.Getpid()))
 	}
@@ -66,4 +72,22 @@ func appendLine(path, line string) {
 		fmt.Fprintln(f, line)
 		f.Close()
 	}
+}
+
+// get fetches a URL with a short timeout: the scenario's HTTP client
+// (busybox-static's wget crashes resolving through glibc's NSS).
+func get(url string) int {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer resp.Body.Close()
+	io.Copy(os.Stdout, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(os.Stderr, resp.Status)
+		return 1
+	}
+	return 0
 }
