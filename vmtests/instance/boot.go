@@ -42,8 +42,8 @@ type Result struct {
 }
 
 // Boot runs the image in QEMU until the scenario ends. An error means the
-// scenario's exit code never reached the host (timeout, panic, stage 1
-// failure); it carries the end of the console.
+// scenario did not run to its end (stage 1 or a unit failed, timeout,
+// kernel panic); it carries the end of the console.
 func Boot(ctx context.Context, b BootSpec) (Result, error) {
 	tmp, err := os.MkdirTemp("", "moat-instance-")
 	if err != nil {
@@ -111,6 +111,8 @@ func (b *BootSpec) run(ctx context.Context, initrd, data string) (Result, error)
 	stopTail()
 	res := Result{Exit: m.exit, Booted: m.booted, Ready: m.ready, Total: time.Since(start)}
 	switch {
+	case m.fail != "":
+		return res, fmt.Errorf("instance: %s\n%s", m.fail, consoleTail(b.Console))
 	case m.exited:
 		return res, nil
 	case ctx.Err() != nil:

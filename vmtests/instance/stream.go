@@ -15,6 +15,7 @@ type markers struct {
 	booted, ready time.Duration
 	exit          int
 	exited        bool
+	fail          string // the supervisor's reason for not running the scenario
 }
 
 // streamMarkers copies the guest's serial output to out, taking the
@@ -29,6 +30,8 @@ func streamMarkers(r io.Reader, out io.Writer, start time.Time) markers {
 			m.booted = time.Since(start)
 		case strings.HasPrefix(line, guest.MarkReady):
 			m.ready = time.Since(start)
+		case strings.HasPrefix(line, guest.MarkFail):
+			m.fail = strings.TrimSpace(line[len(guest.MarkFail):])
 		case strings.HasPrefix(line, guest.MarkExit):
 			if n, err := strconv.Atoi(strings.TrimSpace(line[len(guest.MarkExit):])); err == nil {
 				m.exit, m.exited = n, true

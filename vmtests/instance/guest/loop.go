@@ -42,7 +42,7 @@ func Supervise(o Options, out *os.File, console *lockedWriter) int {
 	fmt.Fprintf(out, "%srelease=%s lsm=%s\n", MarkBoot, readTrim("/proc/sys/kernel/osrelease"), readTrim("/sys/kernel/security/lsm"))
 	units, err := LoadUnits(o.Units)
 	if err != nil {
-		fmt.Fprintf(out, "moat-supervise: %v\n", err)
+		fail(out, "%v", err)
 		return ExitUnitsFailed
 	}
 	r := &procRunner{runDir: o.RunDir, logDir: o.LogDir, console: console, log: log}
@@ -50,7 +50,7 @@ func Supervise(o Options, out *os.File, console *lockedWriter) int {
 		log.Warn("unit log folder", "err", err)
 	}
 	if err := r.listenNotify(units, l.notifies); err != nil {
-		fmt.Fprintf(out, "moat-supervise: %v\n", err)
+		fail(out, "%v", err)
 		return ExitUnitsFailed
 	}
 	sigchld := make(chan os.Signal, 1)
@@ -70,7 +70,7 @@ func (l *loop) run() int {
 		next := l.sup.Step(now)
 		if !started {
 			if failed := l.sup.Failed(); len(failed) > 0 {
-				fmt.Fprintf(l.out, "moat-supervise: units failed before the scenario: %s\n", strings.Join(failed, ", "))
+				fail(l.out, "units failed before the scenario: %s (see their lines on the console)", strings.Join(failed, ", "))
 				return ExitUnitsFailed
 			}
 			if l.sup.Ready() {
@@ -93,13 +93,13 @@ func (l *loop) startScenario() (int, bool) {
 	}
 	s, err := readScenario(l.o.Scenario)
 	if err != nil {
-		fmt.Fprintf(l.out, "moat-supervise: scenario: %v\n", err)
+		fail(l.out, "scenario: %v", err)
 		return ExitNoScenario, false
 	}
 	fmt.Fprintf(l.out, "%sunits=%d\n", MarkReady, len(l.sup.units))
 	pid, err := startScenario(s, filepath.Dir(l.o.Scenario), l.out)
 	if err != nil {
-		fmt.Fprintf(l.out, "moat-supervise: %v\n", err)
+		fail(l.out, "%v", err)
 		return ExitScenarioRun, false
 	}
 	l.log.Info("scenario started", "pid", pid, "argv", strings.Join(s.Argv, " "))

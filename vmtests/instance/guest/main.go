@@ -15,7 +15,10 @@ func Main(args []string) int {
 	if _, err := os.Stat(Stage1ConfigPath); err == nil && os.Getpid() == 1 {
 		err := Stage1()
 		fmt.Fprintf(os.Stderr, "moat stage 1: %v\n", err)
-		reportAndPowerOff(ExitUnitsFailed)
+		if out, oerr := openOutput("/dev/ttyS1"); oerr == nil {
+			fail(out, "stage 1: %v", err)
+		}
+		reportAndPowerOff(ExitStage1)
 	}
 	o, err := parseFlags(args)
 	if err != nil {
@@ -51,7 +54,7 @@ func pid1(o Options) int {
 	out, err := openOutput(o.Output)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "moat-supervise: %v\n", err)
-		return ExitUnitsFailed
+		return ExitNoScenario
 	}
 	return Supervise(o, out, &lockedWriter{w: os.Stderr})
 }
@@ -77,4 +80,9 @@ func reportAndPowerOff(code int) {
 	unix.Sync()
 	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
 	select {}
+}
+
+// fail tells the host why no scenario exit code will come.
+func fail(out *os.File, format string, args ...any) {
+	fmt.Fprintf(out, "\n%s%s\n", MarkFail, fmt.Sprintf(format, args...))
 }

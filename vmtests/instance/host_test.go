@@ -1,0 +1,159 @@
+package instance
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/moat-sh/moat/vmtests/instance/guest"
+)
+
+func TestParseVeritysetup(t *testing.T) {
+	b, err := os.ReadFile("testdata/veritysetup-format.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := parseVeritysetup(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := guest.Verity{DataBlocks: 64, BlockSize: 4096, Algorithm: "sha256", Salt: "00112233445566778899aabbccddeeff",
+		RootHash: "2d165647bfb7520ba37591ee1a7106c239a0b347e56d53830e51a38182de0f6b"}
+	if v != want {
+		t.Errorf("parsed %+v, want %+v", v, want)
+	}
+	img := Image{Verity: v}
+	if got := img.KernelParams(); got != "moat.roothash="+want.RootHash+" moat.verity=64:4096:sha256:"+want.Salt {
+		t.Errorf("kernel params %q", got)
+	}
+	for _, bad := range []string{"", strings.Replace(string(b), "Data blocks:     \t64", "Data blocks: x", 1),
+		strings.Replace(string(b), "Hash block size: \t4096", "Hash block size: \t512", 1)} {
+		if _, err := parseVeritysetup(bad); err == nil {
+			t.Errorf("parsed bad output %q without error", bad)
+		}
+	}
+}
+
+func TestNetdevIsRestrictedToLoopbackForwards(t *testing.T) {
+	got := netdev([]Forward{{GuestPort: 8443, HostPort: 40001}})
+	want := "user,id=net0,restrict=on,net=10.0.2.0/24,host=10.0.2.2," +
+		"guestfwd=tcp:10.0.2.100:8443-cmd:busybox nc 127.0.0.1 40001"
+	if got != want {
+		t.Errorf("netdev\n %q\nwant\n %q", got, want)
+	}
+	if got := netdev(nil); !strings.Contains(got, "restrict=on") || strings.Contains(got, "fwd") {
+		t.Errorf("netdev without forwards %q: want restrict=on and no forward", got)
+	}
+}
+
+func TestBootSpecRejectsBadPorts(t *testing.T) {
+	for _, f := range []Forward{{0, 80}, {80, 0}, {70000, 80}} {
+		b := BootSpec{Image: &Image{}, Forwards: []Forward{f}}
+		if err := b.defaults(t.TempDir()); err == nil || !strings.Contains(err.Error(), "forward") {
+			t.Errorf("forward %+v: err %v, want one naming the forward", f, err)
+		}
+	}
+}
+
+func TestStreamMarkers(t *testing.T) {
+	in := guest.MarkBoot + "release=6.1 lsm=bpf\nhello\n" + guest.MarkReady + "units=4\nworld\n\n" + guest.MarkExit + "42\n"
+	var out bytes.Buffer
+	m := streamMarkers(strings.NewReader(in), &out, time.Now())
+	if out.String() != "hello\nworld\n\n" || !m.exited || m.exit != 42 || m.fail != "" {
+		t.Errorf("output %q markers %+v, want the two lines and exit 42", out.String(), m)
+	}
+	m = streamMarkers(strings.NewReader(guest.MarkFail+"units failed: moatd\n"+guest.MarkExit+"125\n"), io.Discard, time.Now())
+	if m.fail != "units failed: moatd" {
+		t.Errorf("fail %q, want the reason", m.fail)
+	}
+	if m = streamMarkers(strings.NewReader("Kernel panic\n"), io.Discard, time.Now()); m.exited {
+		t.Error("no exit marker but exited")
+	}
+}
+
+// TestBusyboxArchive checks the OCI layout ctr imports: the index names
+// the image, and every blob is stored under its digest.
+func TestBusyboxArchive(t *testing.T) {
+	layer, err := busyboxLayer("/bin/sh", []string{"/bin/sh", "bin/echo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive, err := ociArchive(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := untar(t, archive)
+	var index ocispec.Index
+	if err := json.Unmarshal(files["index.json"], &index); err != nil {
+		t.Fatal(err)
+	}
+	if len(index.Manifests) != 1 || index.Manifests[0].Annotations["io.containerd.image.name"] != BusyboxImageName {
+		t.Fatalf("index %+v: want one manifest named %s", index, BusyboxImageName)
+	}
+	for name, b := range files {
+		if dir, sum := path.Split(name); dir == "blobs/sha256/" && sum != "" {
+			if d := sha256.Sum256(b); hex.EncodeToString(d[:]) != sum {
+				t.Errorf("blob %s has digest %x", name, d)
+			}
+		}
+	}
+	links := untar(t, layer)
+	if _, ok := links["bin/echo"]; !ok {
+		t.Errorf("layer lacks bin/echo: %v", keys(links))
+	}
+}
+
+func untar(t *testing.T, b []byte) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	tr := tar.NewReader(bytes.NewReader(b))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(tr)
+		out[h.Name] = body
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestSpecNamesWhatIsMissing(t *testing.T) {
+	tests := []struct {
+		s    Spec
+		want string
+	}{
+		{Spec{}, "CacheDir"},
+		{Spec{CacheDir: "/c"}, "Supervisor"},
+		{Spec{CacheDir: "/c", Supervisor: "/bin/busybox", Files: []File{{Host: "/etc/hosts", Guest: "etc/hosts"}}}, "absolute"},
+	}
+	for _, tt := range tests {
+		if err := tt.s.fill(); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("spec %+v: err %v, want one naming %s", tt.s, err, tt.want)
+		}
+	}
+	bad := []guest.Unit{{Name: "a", Command: "relative"}}
+	if _, err := marshalUnits(bad); err == nil || !strings.Contains(err.Error(), "units[0].command") {
+		t.Errorf("bad unit: err %v, want one naming units[0].command", err)
+	}
+}
