@@ -3,11 +3,13 @@ package instance
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 )
 
 // keyVersion changes whenever the image layout changes.
@@ -27,8 +29,10 @@ func (s *Spec) key() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	memo := loadDigests(filepath.Join(s.CacheDir, "instance", "digests.json"))
+	defer memo.save()
 	for _, f := range files {
-		d, err := fileDigest(f.Host)
+		d, err := memo.digest(f.Host)
 		if err != nil {
 			return "", err
 		}
@@ -63,6 +67,58 @@ func (s *Spec) inputFiles() ([]File, error) {
 		}
 	}
 	return files, nil
+}
+
+// digests remembers file digests by path, size, modification time and
+// inode, so that finding a cached image does not read 200 MB each time.
+type digests struct {
+	path    string
+	known   map[string]string
+	changed bool
+}
+
+func loadDigests(path string) *digests {
+	d := &digests{path: path, known: map[string]string{}}
+	if b, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(b, &d.known)
+	}
+	return d
+}
+
+func (d *digests) digest(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	var ino uint64
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		ino = sys.Ino
+	}
+	id := fmt.Sprintf("%s %d %d %d", path, st.Size(), st.ModTime().UnixNano(), ino)
+	if sum, ok := d.known[id]; ok {
+		return sum, nil
+	}
+	sum, err := fileDigest(path)
+	if err == nil {
+		d.known[id], d.changed = sum, true
+	}
+	return sum, err
+}
+
+// save writes the memo when it learnt something (best effort: a lost
+// memo only costs reading the files again).
+func (d *digests) save() {
+	if !d.changed || len(d.known) > 10000 {
+		return
+	}
+	b, err := json.Marshal(d.known)
+	if err != nil || os.MkdirAll(filepath.Dir(d.path), 0o755) != nil {
+		return
+	}
+	tmp := d.path + ".tmp"
+	if os.WriteFile(tmp, b, 0o644) == nil {
+		os.Rename(tmp, d.path)
+	}
 }
 
 func fileDigest(path string) (string, error) {

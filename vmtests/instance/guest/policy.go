@@ -2,6 +2,7 @@ package guest
 
 import (
 	"fmt"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -52,6 +53,9 @@ func afterExit(u Unit, e exitInfo, starts []time.Time, now time.Time) decision {
 			return decision{state: stDone, reason: "exited"}
 		}
 		return decision{state: stFailed, reason: "failed, restart: no"}
+	}
+	if e.reason == "" && e.status.Exited() && slices.Contains(u.RestartPrevent, e.status.ExitStatus()) {
+		return decision{state: stDone, reason: "exited with a code that prevents restarts"}
 	}
 	if recentStarts(starts, now) >= startLimitBurst {
 		return decision{state: stFailed, reason: fmt.Sprintf("start limit: %d starts within %s", startLimitBurst, startLimitInterval)}

@@ -34,6 +34,10 @@ type Unit struct {
 	Restart   string   `yaml:"restart,omitempty" json:"restart,omitempty"`
 	Watchdog  int      `yaml:"watchdogSec,omitempty" json:"watchdogSec,omitempty"`
 	DependsOn []string `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
+	// RestartPrevent lists exit codes after which a restart: always unit
+	// is done, not restarted (systemd's RestartPreventExitStatus), e.g.
+	// moatd's documented exit after a drain.
+	RestartPrevent []int `yaml:"restartPreventExitStatus,omitempty" json:"restartPreventExitStatus,omitempty"`
 	// StartTimeout bounds the wait for READY=1 (notify) or the exit
 	// (oneshot), in seconds; 0 means 90.
 	StartTimeout int `yaml:"startTimeoutSec,omitempty" json:"startTimeoutSec,omitempty"`
@@ -116,6 +120,11 @@ func (u *Unit) check(i int, seen map[string]bool) error {
 		return fmt.Errorf("%s.watchdogSec: %d is outside 0..3600", at, u.Watchdog)
 	case u.StartTimeout < 0 || u.StartTimeout > 3600:
 		return fmt.Errorf("%s.startTimeoutSec: %d is outside 0..3600", at, u.StartTimeout)
+	}
+	for _, c := range u.RestartPrevent {
+		if c < 1 || c > 255 {
+			return fmt.Errorf("%s.restartPreventExitStatus: %d is outside 1..255", at, c)
+		}
 	}
 	for _, d := range u.DependsOn {
 		if !seen[d] {

@@ -34,6 +34,7 @@ func TestParseUnitsNamesTheBadField(t *testing.T) {
 		{"negative watchdog", "units:\n- name: a\n  command: /bin/a\n  watchdogSec: -1\n", "units[0].watchdogSec"},
 		{"dependency later", "units:\n- name: b\n  command: /bin/b\n  dependsOn: [a]\n" + ok, "units[0].dependsOn"},
 		{"self dependency", "units:\n- name: a\n  command: /bin/a\n  dependsOn: [a]\n", "units[0].dependsOn"},
+		{"bad prevent code", "units:\n- name: a\n  command: /bin/a\n  restartPreventExitStatus: [0]\n", "units[0].restartPreventExitStatus"},
 		{"bad env", "units:\n- name: a\n  command: /bin/a\n  env: [NOEQUALS]\n", "units[0].env"},
 	}
 	for _, tt := range tests {
