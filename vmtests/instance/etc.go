@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"path/filepath"
 	"strings"
 
 	"github.com/moat-sh/moat/vmtests/instance/guest"
@@ -11,7 +12,11 @@ const (
 	MoatConfigPath       = "/etc/moat/config.yaml"
 	ContainerdConfigPath = "/etc/containerd/config.toml"
 	UnitsPath            = "/etc/moat-supervise/units.yaml"
-	RuntimePath          = "/usr/bin/moat-runtime" // the runc runtime's BinaryName
+	ContainerdConfDir    = "/etc/containerd/conf.d" // *.toml imported by the default config
+	// RuntimePath is moat-runtime's place (as containerd/config's
+	// containerd-moat.toml says): the CRI runc runtime's BinaryName, and
+	// first in containerd's PATH so that ctr's containers run it as "runc".
+	RuntimePath = "/usr/libexec/moat/runc"
 )
 
 // The instance's network: QEMU's user-mode network, isolated
@@ -29,10 +34,13 @@ const (
 )
 
 // DefaultContainerdConfig runs the runc runtime through moat-runtime
-// (containerd 2.x, config version 3) and keeps NRI on.
+// (containerd 2.x, config version 3), keeps NRI on and imports
+// ContainerdConfDir/*.toml: put containerd/config/containerd-moat.toml
+// there through Spec.Files.
 const DefaultContainerdConfig = `version = 3
 root = "/var/lib/containerd"
 state = "/run/containerd"
+imports = ["` + ContainerdConfDir + `/*.toml"]
 # plugins that cannot work on this instance (/opt is read-only; no zfs,
 # btrfs or devmapper pools)
 disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.zfs",
@@ -62,9 +70,11 @@ func NetworkUnit() guest.Unit {
 		"ip link set lo up && ip link set eth0 up && ip addr add " + GuestAddr + "/24 dev eth0 && ip route add default via 10.0.2.2"}}
 }
 
-// ContainerdUnit runs containerd, which speaks sd_notify.
+// ContainerdUnit runs containerd, which speaks sd_notify, with
+// RuntimePath's folder first in its PATH (and so its shims').
 func ContainerdUnit() guest.Unit {
 	return guest.Unit{Name: "containerd", Command: "/usr/bin/containerd", Args: []string{"--config", ContainerdConfigPath},
+		Env:  []string{"PATH=" + filepath.Dir(RuntimePath) + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 		Type: guest.TypeNotify, Restart: guest.RestartAlways, DependsOn: []string{"network"}}
 }
 

@@ -31,6 +31,9 @@ func (s *Spec) fillTree(t *tree) error {
 			return err
 		}
 	}
+	if err := os.MkdirAll(t.path(ContainerdConfDir), 0o755); err != nil {
+		return err
+	}
 	if err := t.copy(s.Supervisor, "/sbin/init", 0o755); err != nil {
 		return err
 	}

@@ -154,10 +154,14 @@ func (s *Spec) build(ctx context.Context, img *Image, key string) error {
 	if err := writeVerity(filepath.Join(out, "verity.json"), v); err != nil {
 		return err
 	}
-	os.RemoveAll(img.Dir)
-	if err := os.Rename(out, img.Dir); err != nil {
-		return err
-	}
 	img.Verity = v
+	if err := os.Rename(out, img.Dir); err != nil {
+		// another build of the same inputs won the race: use its image
+		if theirs, rerr := readVerity(filepath.Join(img.Dir, "verity.json")); rerr == nil {
+			img.Verity = theirs
+			return nil
+		}
+		return fmt.Errorf("store the image: %w (remove %s)", err, img.Dir)
+	}
 	return nil
 }

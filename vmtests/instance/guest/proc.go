@@ -8,7 +8,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -32,12 +34,28 @@ func (r *procRunner) notifyPath(name string) string {
 }
 
 func (r *procRunner) env(u Unit) []string {
-	env := append(append([]string{}, baseEnv...), u.Env...)
-	env = append(env, "NOTIFY_SOCKET="+r.notifyPath(u.Name))
+	env := mergeEnv(baseEnv, u.Env)
+	env = mergeEnv(env, []string{"NOTIFY_SOCKET=" + r.notifyPath(u.Name)})
 	if u.Watchdog > 0 {
-		env = append(env, "WATCHDOG_USEC="+strconv.FormatInt(u.watchdog().Microseconds(), 10))
+		env = mergeEnv(env, []string{"WATCHDOG_USEC=" + strconv.FormatInt(u.watchdog().Microseconds(), 10)})
 	}
 	return env
+}
+
+// mergeEnv returns base with over's variables replacing or added: a
+// program sees only the first of two equal names.
+func mergeEnv(base, over []string) []string {
+	out := append([]string{}, base...)
+	for _, kv := range over {
+		name, _, _ := strings.Cut(kv, "=")
+		i := slices.IndexFunc(out, func(e string) bool { return strings.HasPrefix(e, name+"=") })
+		if i >= 0 {
+			out[i] = kv
+		} else {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // Start forks the unit's command with its output on a pipe to the

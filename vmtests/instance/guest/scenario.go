@@ -46,7 +46,7 @@ func startScenario(s Scenario, dir string, out *os.File) (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	env := append(append([]string{"MOAT_INSTANCE=1"}, baseEnv...), s.Env...)
+	env := mergeEnv(append([]string{"MOAT_INSTANCE=1"}, baseEnv...), s.Env)
 	pid, err := syscall.ForkExec(s.Argv[0], s.Argv, &syscall.ProcAttr{
 		Dir: dir, Env: env,
 		Files: []uintptr{null.Fd(), out.Fd(), out.Fd()},

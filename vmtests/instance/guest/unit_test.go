@@ -44,3 +44,11 @@ func TestParseUnitsNamesTheBadField(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeEnvReplacesByName(t *testing.T) {
+	got := mergeEnv([]string{"PATH=/bin", "HOME=/root"}, []string{"PATH=/x:/bin", "A=1", "HOME=/h"})
+	want := []string{"PATH=/x:/bin", "HOME=/h", "A=1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("mergeEnv = %v, want %v", got, want)
+	}
+}

@@ -43,7 +43,8 @@ touch /run/hang.stop
 check "a unit that stopped its watchdog pings was restarted" wait_for 30 '[ $(wc -l < /var/lib/moat/hang.starts) -ge 2 ]'
 rm -f /run/hang.stop
 
-check "a container runs through moat-runtime" ctr -n default run --rm --runc-binary /usr/bin/moat-runtime docker.io/library/busybox:latest t1 echo hi from a container
+check "a container runs" ctr -n default run --rm docker.io/library/busybox:latest t1 echo hi from a container
+check "containerd ran it through the runtime wrapper" grep -q create /run/moat-runtime.calls
 check "/etc/hosts names the attestation address" grep -q "^10.0.2.100 attest.moat.internal" /etc/hosts
 check "the forwarded attestation port answers" sh -c "standin --fetch http://attest.moat.internal:$port/ | grep -q moat-attest-standin"
 check "the host gateway is unreachable" sh -c "! standin --fetch http://10.0.2.2:$port/"
