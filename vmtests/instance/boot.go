@@ -31,6 +31,7 @@ type BootSpec struct {
 	DataDiskMB int             // 0 is 4096 (sparse)
 	Console    string          // keep the kernel console and unit logs here; "" for a temporary file
 	KernelArgs string          // appended to the kernel command line (e.g. "loglevel=7")
+	Progress   func(Event)     // hears the boot's steps (called from Boot's goroutine); may be nil
 }
 
 // Result is how a boot went.
@@ -106,7 +107,7 @@ func (b *BootSpec) run(ctx context.Context, initrd, data string) (Result, error)
 		return Result{}, fmt.Errorf("start qemu-system-x86_64: %w (install qemu-system-x86: make deps)", err)
 	}
 	stopTail := b.tailConsole()
-	m := streamMarkers(pipe, b.Output, start)
+	m := streamMarkers(pipe, b.Output, start, b.Progress)
 	werr := cmd.Wait()
 	stopTail()
 	res := Result{Exit: m.exit, Booted: m.booted, Ready: m.ready, Total: time.Since(start)}

@@ -66,17 +66,24 @@ func TestBootSpecRejectsBadPorts(t *testing.T) {
 }
 
 func TestStreamMarkers(t *testing.T) {
-	in := guest.MarkBoot + "release=6.1 lsm=bpf\nhello\n" + guest.MarkReady + "units=4\nworld\n\n" + guest.MarkExit + "42\n"
+	in := guest.MarkBoot + "release=6.1 lsm=bpf\n" + guest.MarkUnit + "moatd active\nhello\n" +
+		guest.MarkReady + "units=4\nworld\n\n" + guest.MarkExit + "42\n"
 	var out bytes.Buffer
-	m := streamMarkers(strings.NewReader(in), &out, time.Now())
+	var events []string
+	m := streamMarkers(strings.NewReader(in), &out, time.Now(), func(e Event) {
+		events = append(events, strings.TrimSpace(e.What+" "+e.Unit+" "+e.State))
+	})
+	if want := []string{"booted", "unit moatd active", "ready"}; strings.Join(events, ",") != strings.Join(want, ",") {
+		t.Errorf("events %q, want %q", events, want)
+	}
 	if out.String() != "hello\nworld\n\n" || !m.exited || m.exit != 42 || m.fail != "" {
 		t.Errorf("output %q markers %+v, want the two lines and exit 42", out.String(), m)
 	}
-	m = streamMarkers(strings.NewReader(guest.MarkFail+"units failed: moatd\n"+guest.MarkExit+"125\n"), io.Discard, time.Now())
+	m = streamMarkers(strings.NewReader(guest.MarkFail+"units failed: moatd\n"+guest.MarkExit+"125\n"), io.Discard, time.Now(), nil)
 	if m.fail != "units failed: moatd" {
 		t.Errorf("fail %q, want the reason", m.fail)
 	}
-	if m = streamMarkers(strings.NewReader("Kernel panic\n"), io.Discard, time.Now()); m.exited {
+	if m = streamMarkers(strings.NewReader("Kernel panic\n"), io.Discard, time.Now(), nil); m.exited {
 		t.Error("no exit marker but exited")
 	}
 }

@@ -46,7 +46,13 @@ func TestInstance(t *testing.T) {
 	}))
 	defer srv.Close()
 	var out bytes.Buffer
+	var units []string
 	res, err := Boot(ctx, BootSpec{
+		Progress: func(e Event) {
+			if e.What == "unit" && e.State == "active" {
+				units = append(units, e.Unit)
+			}
+		},
 		Image:    img,
 		Scenario: Scenario{Program: "testdata/scenario.sh", Args: []string{"42", "8443"}},
 		Forwards: []Forward{{GuestPort: 8443, HostPort: serverPort(t, srv)}},
@@ -58,6 +64,9 @@ func TestInstance(t *testing.T) {
 	}
 	if res.Exit != 42 || !strings.Contains(out.String(), "ALL OK") {
 		t.Errorf("scenario exit %d, want 42 with ALL OK", res.Exit)
+	}
+	if got := strings.Join(units, " "); !strings.Contains(got, "moatd agent") {
+		t.Errorf("units became active in the order %q, want agent right after moatd", got)
 	}
 	t.Logf("boot: supervisor after %s, units ready after %s, total %s (accel %q)",
 		res.Booted.Round(time.Millisecond), res.Ready.Round(time.Millisecond), res.Total.Round(time.Millisecond), opts.Accel)

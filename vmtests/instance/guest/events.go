@@ -17,11 +17,13 @@ func (s *Supervisor) Exited(pid int, ws syscall.WaitStatus, now time.Time) bool 
 	if s.shutdown {
 		s.log.Info("unit stopped", "unit", u.Name, "how", e.String())
 		u.state, u.deadline = stDone, time.Time{}
+		s.changed(u)
 		return true
 	}
 	if u.Type == TypeOneshot && u.state == stStarting && e.clean() {
 		s.log.Info("unit done", "unit", u.Name)
 		u.state, u.deadline = stDone, time.Time{}
+		s.changed(u)
 		return true
 	}
 	d := afterExit(u.Unit, e, u.starts, now)
@@ -32,6 +34,7 @@ func (s *Supervisor) Exited(pid int, ws syscall.WaitStatus, now time.Time) bool 
 
 func (s *Supervisor) settle(u *unitState, d decision, now time.Time) {
 	u.state, u.notBefore, u.deadline = d.state, d.at, time.Time{}
+	s.changed(u)
 }
 
 // Notified applies one notify datagram sent on a unit's socket.
@@ -48,6 +51,7 @@ func (s *Supervisor) Notified(name string, n Notify, now time.Time) {
 	case n.Ready && u.state == stStarting && u.Type == TypeNotify:
 		s.log.Info("unit ready", "unit", name, "after", now.Sub(u.starts[len(u.starts)-1]).Round(time.Millisecond).String())
 		s.activate(u, now)
+		s.changed(u)
 	case n.WatchdogTrigger && u.state == stActive:
 		s.kill(u, syscall.SIGABRT, "watchdog trigger", now)
 	case n.Watchdog && u.state == stActive && u.watchdog() > 0:

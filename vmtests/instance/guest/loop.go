@@ -57,6 +57,11 @@ func Supervise(o Options, out *os.File, console *lockedWriter) int {
 	signal.Notify(sigchld, syscall.SIGCHLD)
 	go reap(sigchld, l.exits)
 	l.sup = NewSupervisor(units, r, log)
+	l.sup.OnState = func(unit, state string) {
+		if l.scenPID == 0 { // after that, ttyS1 is the scenario's
+			fmt.Fprintf(out, "%s%s %s\n", MarkUnit, unit, state)
+		}
+	}
 	code := l.run()
 	l.stop()
 	return code

@@ -8,6 +8,7 @@ const (
 	MarkReady = "@@moat-vm ready " // units=N, when the scenario starts
 	MarkExit  = "@@moat-vm exit="  // the scenario's exit code, then power off
 	MarkFail  = "@@moat-vm fail "  // why the scenario could not run (before MarkExit)
+	MarkUnit  = "@@moat-vm unit "  // NAME STATE, until the scenario starts
 )
 
 // Exit codes the supervisor reports when the scenario could not run.

@@ -49,6 +49,14 @@ type Supervisor struct {
 	run      Runner
 	log      *slog.Logger
 	shutdown bool
+	// OnState, when set, hears each unit's new state (its String form).
+	OnState func(unit, state string)
+}
+
+func (s *Supervisor) changed(u *unitState) {
+	if s.OnState != nil {
+		s.OnState(u.Name, u.state.String())
+	}
 }
 
 // NewSupervisor takes units in a valid start order (ParseUnits).
@@ -116,9 +124,10 @@ func (s *Supervisor) start(u *unitState, now time.Time) {
 	s.log.Info("unit started", "unit", u.Name, "pid", pid, "type", u.Type)
 	if u.Type == TypeSimple {
 		s.activate(u, now)
-		return
+	} else {
+		u.state, u.deadline = stStarting, now.Add(u.startTimeout())
 	}
-	u.state, u.deadline = stStarting, now.Add(u.startTimeout())
+	s.changed(u)
 }
 
 func (s *Supervisor) activate(u *unitState, now time.Time) {
@@ -133,6 +142,7 @@ func (s *Supervisor) kill(u *unitState, sig syscall.Signal, why string, now time
 	u.killed = why
 	u.state, u.deadline = stStopping, now.Add(killGrace)
 	s.run.Signal(u.pid, sig)
+	s.changed(u)
 }
 
 func keepRecent(starts []time.Time, now time.Time) []time.Time {

@@ -70,6 +70,13 @@ func (g *rig) exit(name string, ws syscall.WaitStatus) {
 func TestReadyGatesDependents(t *testing.T) {
 	g := newRig(t, Unit{Name: "moatd", Command: "/m", Type: TypeNotify},
 		Unit{Name: "agent", Command: "/a", DependsOn: []string{"moatd"}})
+	var states []string
+	g.s.OnState = func(u, st string) { states = append(states, u+" "+st) }
+	defer func() {
+		if want := []string{"moatd starting", "moatd active", "agent active"}; !reflect.DeepEqual(states, want) {
+			t.Errorf("states %v, want %v", states, want)
+		}
+	}()
 	g.at(0)
 	g.wantStarted("moatd")
 	g.at(5 * time.Second)
