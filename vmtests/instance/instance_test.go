@@ -3,6 +3,7 @@ package instance
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -19,9 +20,11 @@ import (
 	"github.com/moat-sh/moat/vmtests/instance/guest"
 )
 
-// TestInstance builds an image with stand-in services, boots it and
-// checks, from inside (testdata/scenario.sh), the verity root, the data
-// disk, the restarts, the notify gate, a container run and the network;
+// TestInstance builds an image with stand-in services, flips a byte of
+// one file in a copy of its root, boots it and checks, from inside
+// (testdata/scenario.sh), the verity root (refusing the tampered block),
+// the data disk, the restarts, the notify gate, a container run and the
+// network;
 // the scenario's exit code (42 when every check passed) must reach the
 // host. It is an ordinary host test: it boots QEMU itself.
 func TestInstance(t *testing.T) {
@@ -41,6 +44,7 @@ func TestInstance(t *testing.T) {
 	}
 	t.Logf("cached image found in %s", again.Took.Round(time.Millisecond))
 
+	booted := tamper(t, img)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "moat-attest-standin")
 	}))
@@ -53,7 +57,7 @@ func TestInstance(t *testing.T) {
 				units = append(units, e.Unit)
 			}
 		},
-		Image:    img,
+		Image:    booted,
 		Scenario: Scenario{Program: "testdata/scenario.sh", Args: []string{"42", "8443"}},
 		Forwards: []Forward{{GuestPort: 8443, HostPort: serverPort(t, srv)}},
 		VM:       opts, Output: &out, KernelArgs: os.Getenv("MOAT_INSTANCE_KERNEL_ARGS"),
@@ -72,6 +76,38 @@ func TestInstance(t *testing.T) {
 		res.Booted.Round(time.Millisecond), res.Ready.Round(time.Millisecond), res.Total.Round(time.Millisecond), opts.Accel)
 }
 
+// canary fills two erofs blocks with bytes found nowhere else (a SHA-256
+// stream), so that tamper can find the file's data in the image.
+var canary = func() []byte {
+	var b []byte
+	for i := 0; len(b) < 8192; i++ {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("moat-verity-canary-%d", i)))
+		b = append(b, sum[:]...)
+	}
+	return b
+}()
+
+// tamper returns the image with one byte of the canary's data flipped in
+// a copy of the root: dm-verity must refuse that block, and only it.
+func tamper(t *testing.T, img *Image) *Image {
+	t.Helper()
+	b, err := os.ReadFile(img.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, canary[:4096])
+	if i < 0 || bytes.Index(b[i+1:], canary[:4096]) >= 0 {
+		t.Fatal("the canary's data is not in the root image exactly once")
+	}
+	b[i+100] ^= 0xff
+	out := *img
+	out.Root = filepath.Join(t.TempDir(), "root.erofs")
+	if err := os.WriteFile(out.Root, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &out
+}
+
 func standinSpec(cache string, k harness.Kernel, bin string) Spec {
 	standin := filepath.Join(bin, "standin")
 	moatd := NewUnit("moatd", "/usr/bin/moatd", guest.TypeNotify, "--starts", "/var/lib/moat/moatd.starts",
@@ -81,8 +117,11 @@ func standinSpec(cache string, k harness.Kernel, bin string) Spec {
 	agent.Restart, agent.DependsOn = guest.RestartAlways, []string{"moatd"}
 	hang := NewUnit("hang", "/usr/bin/standin", guest.TypeNotify, "--starts", "/var/lib/moat/hang.starts", "--stop-pinging", "/run/hang.stop")
 	hang.Restart, hang.Watchdog = guest.RestartAlways, 2
+	canaryFile := filepath.Join(bin, "canary")
+	os.WriteFile(canaryFile, canary, 0o644)
 	return Spec{
 		CacheDir: cache, Kernel: k, Supervisor: filepath.Join(bin, "moat-supervise"),
+		Files: []File{{Host: canaryFile, Guest: "/usr/share/moat/canary"}},
 		Binaries: []File{
 			{Host: standin, Guest: "/usr/bin/moatd"}, {Host: standin, Guest: "/usr/bin/standin"},
 			{Host: "testdata/moat-runtime", Guest: RuntimePath, Mode: 0o755},

@@ -28,6 +28,8 @@ wait_for() {
 check "root is erofs, read-only, on /dev/mapper/root" grep -q '^/dev/mapper/root / erofs ro' /proc/mounts
 check "the root device is dm-verity named root" sh -c '[ "$(cat /sys/block/dm-0/dm/name)" = root ] && [ -n "$(ls /sys/block/dm-0/slaves)" ]'
 check "the root refuses writes" sh -c '! touch /probe'
+check "dm-verity refuses the block the host tampered with" sh -c '! cat /usr/share/moat/canary >/dev/null'
+check "the kernel logs the corrupted block" sh -c 'dmesg | grep -q "verity.*data block.*is corrupted"'
 check "the data disk is ext4 on /var, read-write" grep -q ' /var ext4 rw' /proc/mounts
 check "the data disk takes writes" touch /var/lib/moat/probe
 check "moatd's READY=1 gated the agent" grep -qx ok /run/agent.gate
