@@ -37,6 +37,10 @@ func (s *Spec) fillTree(t *tree) error {
 	if err := t.copy(s.Supervisor, "/sbin/init", 0o755); err != nil {
 		return err
 	}
+	os.Remove(t.path("/usr/sbin/moat-supervise"))
+	if err := os.Symlink("/sbin/init", t.path("/usr/sbin/moat-supervise")); err != nil {
+		return err
+	}
 	if err := s.writeEtc(t); err != nil {
 		return err
 	}

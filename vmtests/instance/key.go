@@ -13,7 +13,7 @@ import (
 )
 
 // keyVersion changes whenever the image layout changes.
-const keyVersion = "moat-instance-image/3"
+const keyVersion = "moat-instance-image/4"
 
 // key digests every input of the image: the content of each host file it
 // copies, the unit list and the layout version.

@@ -14,7 +14,7 @@ func (s *Supervisor) Exited(pid int, ws syscall.WaitStatus, now time.Time) bool 
 	delete(s.byPID, pid)
 	u.pid = 0
 	e := exitInfo{status: ws, reason: u.killed}
-	if s.shutdown {
+	if s.shutdown || u.held {
 		s.log.Info("unit stopped", "unit", u.Name, "how", e.String())
 		u.state, u.deadline = stDone, time.Time{}
 		s.changed(u)

@@ -31,6 +31,7 @@ type loop struct {
 	out      *os.File
 	exits    chan exitMsg
 	notifies chan notifyMsg
+	controls chan ctlReq
 	scenPID  int
 }
 
@@ -38,7 +39,8 @@ type loop struct {
 // exit code once the units are stopped (PID 1 then powers off).
 func Supervise(o Options, out *os.File, console *lockedWriter) int {
 	log := slog.New(slog.NewTextHandler(console, nil)).With("from", "moat-supervise")
-	l := &loop{o: o, log: log, out: out, exits: make(chan exitMsg, 64), notifies: make(chan notifyMsg, 64)}
+	l := &loop{o: o, log: log, out: out, exits: make(chan exitMsg, 64), notifies: make(chan notifyMsg, 64),
+		controls: make(chan ctlReq)}
 	fmt.Fprintf(out, "%srelease=%s lsm=%s\n", MarkBoot, readTrim("/proc/sys/kernel/osrelease"), readTrim("/sys/kernel/security/lsm"))
 	units, err := LoadUnits(o.Units)
 	if err != nil {
@@ -50,6 +52,10 @@ func Supervise(o Options, out *os.File, console *lockedWriter) int {
 		log.Warn("unit log folder", "err", err)
 	}
 	if err := r.listenNotify(units, l.notifies); err != nil {
+		fail(out, "%v", err)
+		return ExitUnitsFailed
+	}
+	if err := listenControl(o.RunDir, l.controls); err != nil {
 		fail(out, "%v", err)
 		return ExitUnitsFailed
 	}
@@ -127,6 +133,9 @@ func (l *loop) wait(next time.Time) (int, bool) {
 		l.sup.Exited(e.pid, e.ws, time.Now())
 	case n := <-l.notifies:
 		l.notified(n)
+	case c := <-l.controls:
+		l.log.Info("control request", "request", c.line)
+		c.reply <- l.sup.control(c.line, time.Now())
 	case <-timer:
 	}
 	return 0, false
@@ -153,6 +162,8 @@ func (l *loop) stop() {
 		case e := <-l.exits:
 			l.sup.Exited(e.pid, e.ws, time.Now())
 		case <-l.notifies:
+		case c := <-l.controls:
+			c.reply <- "error: shutting down\n"
 		case <-time.After(time.Until(next)):
 		}
 	}

@@ -20,6 +20,9 @@ func Main(args []string) int {
 		}
 		reportAndPowerOff(ExitStage1)
 	}
+	if len(args) > 0 && args[0] == "ctl" {
+		return ctl(args[1:])
+	}
 	o, err := parseFlags(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -85,4 +88,17 @@ func reportAndPowerOff(code int) {
 // fail tells the host why no scenario exit code will come.
 func fail(out *os.File, format string, args ...any) {
 	fmt.Fprintf(out, "\n%s%s\n", MarkFail, fmt.Sprintf(format, args...))
+}
+
+// ctl is `moat-supervise ctl stop|kill|start NAME` or `ctl status`.
+func ctl(args []string) int {
+	out, err := Control("/run/moat-supervise", args)
+	fmt.Print(out)
+	if err != nil {
+		if out == "" {
+			fmt.Fprintf(os.Stderr, "moat-supervise ctl: %v\n", err)
+		}
+		return 1
+	}
+	return 0
 }

@@ -38,6 +38,9 @@ type unitState struct {
 	deadline  time.Time // start timeout, watchdog or kill escalation
 	killed    string    // why we signalled it
 	status    string
+	held      bool // stopped through Hold: not restarted
+	// totalStarts counts every start, for Status.
+	totalStarts int
 }
 
 // Supervisor is the state machine of the units; every method takes the
@@ -88,7 +91,7 @@ func (s *Supervisor) Step(now time.Time) time.Time {
 func (s *Supervisor) stepUnit(u *unitState, now time.Time) {
 	passed := !u.deadline.IsZero() && !now.Before(u.deadline)
 	switch {
-	case u.state == stWaiting && !s.shutdown && !now.Before(u.notBefore) && s.depsActive(u):
+	case u.state == stWaiting && !s.shutdown && !u.held && !now.Before(u.notBefore) && s.depsActive(u):
 		s.start(u, now)
 	case u.state == stStarting && passed:
 		s.kill(u, syscall.SIGTERM, "start timeout", now)
@@ -112,6 +115,7 @@ func (s *Supervisor) depsActive(u *unitState) bool {
 
 func (s *Supervisor) start(u *unitState, now time.Time) {
 	u.starts = append(keepRecent(u.starts, now), now)
+	u.totalStarts++
 	u.killed, u.status = "", ""
 	pid, err := s.run.Start(u.Unit)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -208,5 +209,41 @@ func TestExitOfAnOrphanIsNotAUnits(t *testing.T) {
 	g.at(0)
 	if g.s.Exited(4242, 0, g.now) {
 		t.Error("an unknown pid was taken as a unit's")
+	}
+}
+
+func TestHoldKeepsAUnitDownUntilReleased(t *testing.T) {
+	g := newRig(t, Unit{Name: "moatd", Command: "/m", Restart: RestartAlways})
+	g.at(0)
+	pid := g.s.PID("moatd")
+	if got := g.s.control("kill moatd", g.now); got != "ok\n" {
+		t.Fatalf("kill: %q", got)
+	}
+	if want := []string{fmt.Sprintf("%d:killed", pid)}; !reflect.DeepEqual(g.r.signals, want) {
+		t.Fatalf("signals %v, want %v", g.r.signals, want)
+	}
+	g.exit("moatd", syscall.WaitStatus(syscall.SIGKILL))
+	g.at(time.Minute)
+	g.wantStarted("moatd")
+	if got := g.s.control("status", g.now); got != "moatd done 0 1 true \n" {
+		t.Errorf("status %q, want moatd done and held", got)
+	}
+	if got := g.s.control("start moatd", g.now); got != "ok\n" {
+		t.Fatalf("start: %q", got)
+	}
+	g.at(0)
+	g.wantStarted("moatd", "moatd")
+}
+
+func TestControlRefusesBadRequests(t *testing.T) {
+	g := newRig(t, Unit{Name: "moatd", Command: "/m", Restart: RestartAlways})
+	g.at(0)
+	for _, req := range []string{"", "stop", "stop nosuch", "reboot moatd", "start moatd", "stop a b"} {
+		if got := g.s.control(req, g.now); !strings.HasPrefix(got, "error: ") {
+			t.Errorf("request %q: %q, want an error", req, got)
+		}
+	}
+	if len(g.r.signals) != 0 {
+		t.Errorf("signals %v after bad requests", g.r.signals)
 	}
 }

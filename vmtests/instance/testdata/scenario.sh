@@ -41,6 +41,11 @@ kill -9 "$old"
 check "moatd killed with SIGKILL was restarted" wait_for 20 "p=\$(pidof moatd) && [ -n \"\$p\" ] && [ \"\$p\" != $old ]"
 check "the restart is on record" wait_for 5 '[ $(wc -l < /var/lib/moat/moatd.starts) -ge 2 ]'
 
+check "moat-supervise ctl kill holds moatd down" moat-supervise ctl kill moatd
+check "moatd stays down while held" sh -c 'sleep 2; ! pidof moatd && moat-supervise ctl status | grep -q "^moatd done 0 .* true"'
+check "moat-supervise ctl start brings it back" moat-supervise ctl start moatd
+check "moatd is back" wait_for 20 'pidof moatd'
+
 touch /run/hang.stop
 check "a unit that stopped its watchdog pings was restarted" wait_for 30 '[ $(wc -l < /var/lib/moat/hang.starts) -ge 2 ]'
 rm -f /run/hang.stop
