@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moat-sh/moat/vmtests/harness"
@@ -71,6 +72,7 @@ func (b *BootSpec) defaults(tmp string) error {
 	if b.Output == nil {
 		b.Output = io.Discard
 	}
+	b.Output = &syncWriter{w: b.Output} // the console tail writes there too
 	if b.DataDiskMB == 0 {
 		b.DataDiskMB = 4096
 	}
@@ -141,7 +143,11 @@ func (b *BootSpec) qemuArgs(initrd, data string) []string {
 	if b.VM.Accel == "kvm" {
 		return append(args, "-accel", "kvm", "-cpu", "host")
 	}
-	return append(args, "-accel", "tcg,thread=multi", "-cpu", "max")
+	args = append(args, "-accel", "tcg,thread=multi", "-cpu", "max")
+	if b.VM.Icount {
+		args = append(args, "-icount", "shift=0,sleep=off")
+	}
+	return args
 }
 
 func drive(id, file, serial string, readOnly bool) []string {
@@ -200,4 +206,16 @@ func consoleTail(path string) string {
 		lines = lines[len(lines)-60:]
 	}
 	return "--- instance console (last lines) ---\n" + strings.Join(lines, "\n")
+}
+
+// syncWriter serialises the scenario's output and the console tail.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -164,3 +164,24 @@ func TestSpecNamesWhatIsMissing(t *testing.T) {
 		t.Errorf("bad unit: err %v, want one naming units[0].command", err)
 	}
 }
+
+func TestQemuArgs(t *testing.T) {
+	b := BootSpec{Image: &Image{Root: "/c/root.erofs", Hash: "/c/root.verity", Verity: guest.Verity{RootHash: "ab", Salt: "-"}}}
+	if err := b.defaults(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Join(b.qemuArgs("/t/initrd", "/t/data,1.ext4"), " ")
+	for _, want := range []string{
+		"file=/c/root.erofs,readonly=on -device virtio-blk-pci,drive=root,serial=moat-root",
+		"file=/c/root.verity,readonly=on -device virtio-blk-pci,drive=hash,serial=moat-hash",
+		"file=/t/data,,1.ext4 -device virtio-blk-pci,drive=data,serial=moat-data",
+		"-m 2048 -smp 2", "restrict=on", "lsm=lockdown,capability,selinux,bpf", "moat.roothash=ab", "-accel tcg",
+	} {
+		if !strings.Contains(args, want) {
+			t.Errorf("qemu args lack %q:\n%s", want, args)
+		}
+	}
+	if strings.Contains(args, "data,,1.ext4,readonly") {
+		t.Error("the data disk is read-only")
+	}
+}
