@@ -93,10 +93,11 @@ func ImagesUnit(namespaces ...string) guest.Unit {
 		Args: []string{"-c", strings.Join(cmds, " && ")}}
 }
 
-// MoatdUnit runs moatd as issue 7 describes its systemd unit.
+// MoatdUnit runs moatd as issue 7 describes its systemd unit; it starts
+// with the image import, both after containerd.
 func MoatdUnit() guest.Unit {
 	return guest.Unit{Name: "moatd", Command: "/usr/bin/moatd", Args: []string{"--config", MoatConfigPath},
-		Type: guest.TypeNotify, Restart: guest.RestartAlways, Watchdog: 30, DependsOn: []string{"containerd", "images"}}
+		Type: guest.TypeNotify, Restart: guest.RestartAlways, Watchdog: 30, DependsOn: []string{"containerd"}}
 }
 
 // DefaultUnits is the managed instance: network, containerd, the image

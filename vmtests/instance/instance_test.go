@@ -112,7 +112,7 @@ func standinSpec(cache string, k harness.Kernel, bin string) Spec {
 	standin := filepath.Join(bin, "standin")
 	moatd := NewUnit("moatd", "/usr/bin/moatd", guest.TypeNotify, "--starts", "/var/lib/moat/moatd.starts",
 		"--ready-after", "2s", "--ready-file", "/run/moatd.ready")
-	moatd.Restart, moatd.Watchdog, moatd.DependsOn = guest.RestartAlways, 10, []string{"containerd", "images"}
+	moatd.Restart, moatd.Watchdog, moatd.DependsOn = guest.RestartAlways, 10, []string{"containerd"}
 	agent := NewUnit("agent", "/usr/bin/standin", guest.TypeSimple, "--require", "/run/moatd.ready", "--gate", "/run/agent.gate")
 	agent.Restart, agent.DependsOn = guest.RestartAlways, []string{"moatd"}
 	hang := NewUnit("hang", "/usr/bin/standin", guest.TypeNotify, "--starts", "/var/lib/moat/hang.starts", "--stop-pinging", "/run/hang.stop")
