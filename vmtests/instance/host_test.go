@@ -185,3 +185,27 @@ func TestQemuArgs(t *testing.T) {
 		t.Error("the data disk is read-only")
 	}
 }
+
+func TestPruneKeepsTheRecentImages(t *testing.T) {
+	cache := t.TempDir()
+	for i := 0; i < keepImages+2; i++ {
+		p := path.Join(cache, string(rune('a'+i)))
+		os.Mkdir(p, 0o755)
+		at := time.Now().Add(time.Duration(i-10) * time.Minute) // a oldest
+		os.Chtimes(p, at, at)
+	}
+	old := path.Join(cache, "build-1")
+	os.Mkdir(old, 0o755)
+	os.Chtimes(old, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour))
+	os.Mkdir(path.Join(cache, "build-2"), 0o755)
+	os.WriteFile(path.Join(cache, "digests.json"), nil, 0o644)
+	prune(cache)
+	entries, _ := os.ReadDir(cache)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if want := "build-2 c d digests.json e f"; strings.Join(got, " ") != want {
+		t.Errorf("after prune: %v, want %s", got, want)
+	}
+}

@@ -84,7 +84,9 @@ func Build(ctx context.Context, s Spec) (*Image, error) {
 	dir := filepath.Join(s.CacheDir, "instance", key[:24])
 	img := &Image{Dir: dir, Root: filepath.Join(dir, "root.erofs"), Hash: filepath.Join(dir, "root.verity"),
 		Supervisor: filepath.Join(dir, "moat-supervise"), Kernel: s.Kernel, Modules: mods}
+	defer prune(filepath.Dir(dir))
 	if img.Verity, err = readVerity(filepath.Join(dir, "verity.json")); err == nil {
+		touch(dir)
 		img.Cached, img.Took = true, time.Since(start)
 		s.Log.Info("instance image cached", "dir", dir)
 		return img, nil
