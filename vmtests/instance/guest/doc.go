@@ -13,7 +13,8 @@
 // their watchdog, reaps every zombie, logs unit events to the console and,
 // once every unit is active, runs the scenario: its output goes to the
 // host's serial port (/dev/ttyS1) followed by the line "@@moat-vm exit=N",
-// then the VM powers off.
+// then the VM powers off. A control socket (Control, `moat-supervise ctl
+// stop|kill|start NAME`, `ctl status`) lets the scenario hold a unit down.
 //
 // The pure parts (unit validation, notify message parsing, the restart
 // decision and the supervisor's state machine) are tested on the host; the
