@@ -130,4 +130,3 @@ func cString(b []int8) string {
 	}
 	return string(out)
 }
-
