@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -52,7 +53,7 @@ var helperOps = map[string]func([]string) error{
 	"mount": opMount,
 	"link":  opAddLink,
 	"bpf":   opLoadBPF,
-	"sleep": func([]string) error { select {} },
+	"sleep": func([]string) error { time.Sleep(time.Hour); return nil },
 }
 
 func opExec(args []string) error {

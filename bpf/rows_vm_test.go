@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -60,7 +61,10 @@ var rootRows = []row{
 		return unix.UtimesNano(in(d, "f"), []unix.Timespec{{Sec: 1}, {Sec: 1}})
 	}, readFile},
 	{"setxattr", RuleRootWrite, func(_ *fixture, d string) error { return unix.Setxattr(in(d, "f"), "user.x", []byte("1"), 0) },
-		func(_ *fixture, d string) error { _, err := unix.Getxattr(in(d, "f"), "user.y", make([]byte, 8)); return err }},
+		func(_ *fixture, d string) error {
+			_, err := unix.Getxattr(in(d, "f"), "user.y", make([]byte, 8))
+			return err
+		}},
 	{"removexattr", RuleRootWrite, func(_ *fixture, d string) error { return unix.Removexattr(in(d, "f"), "user.y") }, readFile},
 	{"chattr", RuleRootWrite, chattr, readFile},
 	{"remount-rw", RuleRootMount, func(f *fixture, _ string) error { return unix.Mount("", f.P, "", unix.MS_REMOUNT, "") },
@@ -116,7 +120,7 @@ func moveMountTmpfs(dir string) error {
 	if err := unix.MoveMount(mnt, "", unix.AT_FDCWD, dir, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 		return err
 	}
-	return unix.Unmount(dir, 0)
+	return unix.Unmount(dir, unix.MNT_DETACH) // mnt still holds it
 }
 
 // bindRemount bind-mounts a protected folder into /tmp, then remounts
@@ -241,12 +245,15 @@ var tamperRows = []row{
 		func(*fixture, string) error { return os.Remove("/tmp/moat-allowed") }},
 	{"rename-pin", RuleTamperFile, func(*fixture, string) error {
 		l := filepath.Join(DefaultPinDir, "links")
-		return os.Rename(filepath.Join(l, "moat_file_ioctl"), filepath.Join(l, "x"))
+		if err := os.Rename(filepath.Join(l, "moat_file_ioctl"), filepath.Join(l, "x")); err != nil {
+			return err
+		}
+		return os.Rename(filepath.Join(l, "x"), filepath.Join(l, "moat_file_ioctl")) // audit mode
 	}, func(*fixture, string) error { return os.Rename("/tmp/sh", "/tmp/sh2") }},
 	{"unlink-pin", RuleTamperFile, func(*fixture, string) error {
 		return os.Remove(filepath.Join(DefaultPinDir, "links", "moat_file_ioctl"))
 	}, func(*fixture, string) error { return os.Remove(otherPin) }},
-	{"kernel-module-load", RuleTamperKernelLoad, func(*fixture, string) error { return unix.InitModule([]byte("not a module"), "") }, nil},
+	{"kernel-module-load", RuleTamperKernelLoad, func(*fixture, string) error { return unix.InitModule(make([]byte, 4096), "") }, nil},
 	{"ptrace-daemon", RuleTamperPtrace, func(f *fixture, _ string) error { return openFlags(procMem(f.victimPID()), unix.O_RDONLY) },
 		func(*fixture, string) error { return openFlags("/proc/1/mem", unix.O_RDONLY) }},
 	{"kill-daemon", RuleTamperSignal, func(f *fixture, _ string) error { return unix.Kill(f.victimPID(), unix.SIGKILL) },
@@ -278,7 +285,18 @@ func detachPinned(pin string) error {
 		return err
 	}
 	defer l.Close()
-	return l.Detach()
+	return rawDetach(l.(interface{ FD() int }).FD())
+}
+
+// rawDetach issues BPF_LINK_DETACH itself: cilium/ebpf refuses tracing
+// links before asking the kernel, and the hook must see the request.
+func rawDetach(fd int) error {
+	attr := [4]uint32{uint32(fd)}
+	_, _, errno := unix.Syscall(unix.SYS_BPF, 34, uintptr(unsafe.Pointer(&attr[0])), unsafe.Sizeof(attr))
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // detachProbe detaches a link that is not moat's: the kernel answers
@@ -292,7 +310,7 @@ func detachProbe(*fixture, string) error {
 		return err
 	}
 	defer p.Close()
-	if err := p.link.Detach(); err != nil && !errors.Is(err, unix.EOPNOTSUPP) && !errors.Is(err, ebpf.ErrNotSupported) {
+	if err := rawDetach(p.link.(interface{ FD() int }).FD()); err != nil && !errors.Is(err, unix.EOPNOTSUPP) && !errors.Is(err, unix.EINVAL) {
 		return err
 	}
 	return nil

@@ -33,8 +33,9 @@ func TestRulesEnforce(t *testing.T) {
 			if !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EACCES) {
 				t.Errorf("bypass: %v, want EPERM or EACCES", err)
 			}
-			if n := countEvents(rd, r.rule, ActionDenied); n != 1 {
-				t.Errorf("bypass: %d denial events of rule %v, want exactly 1", n, r.rule)
+			if evs := matching(readEvents(rd), r.rule, ActionDenied); len(evs) != 1 {
+				drops, _ := f.e.Drops()
+				t.Errorf("bypass: %d denial events of rule %v, want exactly 1 (%+v, drops %+v)", len(evs), r.rule, evs, drops)
 			}
 			if r.allow == nil {
 				return
@@ -59,8 +60,9 @@ func TestRulesAudit(t *testing.T) {
 			if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
 				t.Errorf("bypass in audit mode: %v, want it let through", err)
 			}
-			if n := countEvents(rd, r.rule, ActionAudited); n < 1 {
-				t.Errorf("bypass in audit mode: no audit event of rule %v", r.rule)
+			if len(matching(readEvents(rd), r.rule, ActionAudited)) < 1 {
+				drops, _ := f.e.Drops()
+				t.Errorf("bypass in audit mode: no audit event of rule %v (drops %+v)", r.rule, drops)
 			}
 		})
 	}
@@ -101,12 +103,12 @@ func readEvents(rd *Reader) []Event {
 	}
 }
 
-func countEvents(rd *Reader, rule Rule, action Action) int {
-	n := 0
-	for _, e := range readEvents(rd) {
+func matching(evs []Event, rule Rule, action Action) []Event {
+	var out []Event
+	for _, e := range evs {
 		if e.Rule == rule && e.Action == action {
-			n++
+			out = append(out, e)
 		}
 	}
-	return n
+	return out
 }

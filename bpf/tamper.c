@@ -71,8 +71,8 @@ static __always_inline bool moat_link_fd(__u32 fd)
 	if (!f)
 		return false;
 	bpf_probe_read_kernel_str(kind, sizeof(kind), BPF_CORE_READ(f, f_path.dentry, d_name.name));
-	if (kind[0] != 'b' || kind[3] != '_' || kind[4] != 'l' || kind[7] != 'k')
-		return false; /* not "bpf_link" */
+	if (kind[0] != 'b' || kind[3] != '-' || kind[4] != 'l' || kind[7] != 'k')
+		return false; /* not "bpf-link" (anon inode name of link files) */
 	l = BPF_CORE_READ(f, private_data);
 	aux = BPF_CORE_READ(l, prog, aux);
 	bpf_core_read(prog, 5, &aux->name);
