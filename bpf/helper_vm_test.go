@@ -54,6 +54,18 @@ var helperOps = map[string]func([]string) error{
 	"link":  opAddLink,
 	"bpf":   opLoadBPF,
 	"sleep": func([]string) error { time.Sleep(time.Hour); return nil },
+	"daemon": opDaemon,
+}
+
+// opDaemon loads moat protecting args[0], says OK, and on the next line
+// from stdin dies by SIGKILL, as a crashing daemon would.
+func opDaemon(args []string) error {
+	if _, err := Load(survivalConfig(args[0])); err != nil {
+		return err
+	}
+	fmt.Println("OK")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	return unix.Kill(os.Getpid(), unix.SIGKILL)
 }
 
 func opExec(args []string) error {

@@ -16,6 +16,11 @@ import (
 // ErrNoBPFLSM means the kernel cannot run BPF LSM programs.
 var ErrNoBPFLSM = errors.New("kernel cannot run BPF LSM programs")
 
+// ErrOtherDaemon means the pinned maps belong to a daemon that still
+// runs: under self-protection only it, or a process running the same
+// executable once it is gone, may adopt them.
+var ErrOtherDaemon = errors.New("moat's pins belong to another running daemon")
+
 // Enforcer holds moat's loaded maps and attached links. Its links are
 // pinned, so enforcement outlives it: Close releases the process's hold
 // and the rules stay; Remove takes them away.
@@ -52,6 +57,9 @@ func Load(cfg Config) (*Enforcer, error) {
 	}
 	opts := ebpf.CollectionOptions{Maps: ebpf.MapOptions{PinPath: cfg.mapDir()}}
 	coll, err := ebpf.NewCollectionWithOptions(spec, opts)
+	if err != nil && errors.Is(err, os.ErrPermission) && pinned(cfg.mapDir()) {
+		return nil, fmt.Errorf("%w: %w", ErrOtherDaemon, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load moat programs: %w", verifierDetail(err))
 	}
@@ -75,6 +83,11 @@ func (e *Enforcer) setup(progs map[string]*ebpf.Program) error {
 		return err
 	}
 	return e.attach(progs)
+}
+
+func pinned(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return err == nil && len(entries) > 0
 }
 
 // checkKernel tells a kernel without BPF LSM from a failed load.
