@@ -29,6 +29,8 @@ var programFamilies = map[string][]family{
 	moatProgMoatSbMount:      {famRoot},
 	moatProgMoatMoveMount:    {famRoot},
 	moatProgMoatBprmCheck:    {famExec},
+	moatProgMoatMmapFile:     {famExec},
+	moatProgMoatFileMprotect: {famExec},
 	moatProgMoatCapable:      {famCaps},
 	moatProgMoatBpf:          {famCaps, famTamper},
 	moatProgMoatBpfMap:       {famTamper},

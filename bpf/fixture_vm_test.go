@@ -79,6 +79,7 @@ func (f *fixture) config(mode Mode) (Config, error) {
 func programs() error {
 	steps := []func() error{
 		func() error { return copyFile("/bin/busybox", "/tmp/sh", 0o755) },
+		func() error { return copyFile("/usr/bin/true", "/tmp/true", 0o755) },
 		func() error { return os.Symlink("/bin/busybox", "/tmp/shlink") },
 		func() error { return os.MkdirAll("/usr/local/bin", 0o755) },
 		func() error { return os.Link("/bin/busybox", "/usr/local/bin/hardsh") },

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"runtime"
 	"testing"
 	"time"
 
@@ -30,6 +31,8 @@ func TestMain(m *testing.M) {
 // waits for a line on stdin (the parent registers its cgroup meanwhile),
 // runs one operation and prints its errno name, or OK.
 func helperMain(args []string) int {
+	// unshare moves only the calling thread: keep every later syscall on it.
+	runtime.LockOSThread()
 	if os.Getenv("MOAT_HELPER_UNSHARE") == "1" {
 		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
 			fmt.Println("unshare:", err)

@@ -55,6 +55,8 @@ enum hook {
 	HOOK_TASK_KILL = 22,
 	HOOK_KERNEL_READ_FILE = 23,
 	HOOK_KERNEL_LOAD_DATA = 24,
+	HOOK_MMAP_FILE = 25,
+	HOOK_FILE_MPROTECT = 26,
 };
 
 enum action {

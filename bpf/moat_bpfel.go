@@ -80,6 +80,8 @@ const (
 	moatHookHOOK_TASK_KILL         moatHook = 22
 	moatHookHOOK_KERNEL_READ_FILE  moatHook = 23
 	moatHookHOOK_KERNEL_LOAD_DATA  moatHook = 24
+	moatHookHOOK_MMAP_FILE         moatHook = 25
+	moatHookHOOK_FILE_MPROTECT     moatHook = 26
 )
 
 type moatInodeKey struct {
@@ -143,6 +145,7 @@ const (
 	moatProgMoatBprmCheck    = "moat_bprm_check"
 	moatProgMoatCapable      = "moat_capable"
 	moatProgMoatFileIoctl    = "moat_file_ioctl"
+	moatProgMoatFileMprotect = "moat_file_mprotect"
 	moatProgMoatFileOpen     = "moat_file_open"
 	moatProgMoatInodeCreate  = "moat_inode_create"
 	moatProgMoatInodeLink    = "moat_inode_link"
@@ -155,6 +158,7 @@ const (
 	moatProgMoatInodeUnlink  = "moat_inode_unlink"
 	moatProgMoatKernelLoad   = "moat_kernel_load"
 	moatProgMoatKernelRead   = "moat_kernel_read"
+	moatProgMoatMmapFile     = "moat_mmap_file"
 	moatProgMoatMoveMount    = "moat_move_mount"
 	moatProgMoatPtrace       = "moat_ptrace"
 	moatProgMoatRemovexattr  = "moat_removexattr"
@@ -220,6 +224,7 @@ type moatProgramSpecs struct {
 	MoatBprmCheck    *ebpf.ProgramSpec `ebpf:"moat_bprm_check"`
 	MoatCapable      *ebpf.ProgramSpec `ebpf:"moat_capable"`
 	MoatFileIoctl    *ebpf.ProgramSpec `ebpf:"moat_file_ioctl"`
+	MoatFileMprotect *ebpf.ProgramSpec `ebpf:"moat_file_mprotect"`
 	MoatFileOpen     *ebpf.ProgramSpec `ebpf:"moat_file_open"`
 	MoatInodeCreate  *ebpf.ProgramSpec `ebpf:"moat_inode_create"`
 	MoatInodeLink    *ebpf.ProgramSpec `ebpf:"moat_inode_link"`
@@ -232,6 +237,7 @@ type moatProgramSpecs struct {
 	MoatInodeUnlink  *ebpf.ProgramSpec `ebpf:"moat_inode_unlink"`
 	MoatKernelLoad   *ebpf.ProgramSpec `ebpf:"moat_kernel_load"`
 	MoatKernelRead   *ebpf.ProgramSpec `ebpf:"moat_kernel_read"`
+	MoatMmapFile     *ebpf.ProgramSpec `ebpf:"moat_mmap_file"`
 	MoatMoveMount    *ebpf.ProgramSpec `ebpf:"moat_move_mount"`
 	MoatPtrace       *ebpf.ProgramSpec `ebpf:"moat_ptrace"`
 	MoatRemovexattr  *ebpf.ProgramSpec `ebpf:"moat_removexattr"`
@@ -345,6 +351,7 @@ type moatPrograms struct {
 	MoatBprmCheck    *ebpf.Program `ebpf:"moat_bprm_check"`
 	MoatCapable      *ebpf.Program `ebpf:"moat_capable"`
 	MoatFileIoctl    *ebpf.Program `ebpf:"moat_file_ioctl"`
+	MoatFileMprotect *ebpf.Program `ebpf:"moat_file_mprotect"`
 	MoatFileOpen     *ebpf.Program `ebpf:"moat_file_open"`
 	MoatInodeCreate  *ebpf.Program `ebpf:"moat_inode_create"`
 	MoatInodeLink    *ebpf.Program `ebpf:"moat_inode_link"`
@@ -357,6 +364,7 @@ type moatPrograms struct {
 	MoatInodeUnlink  *ebpf.Program `ebpf:"moat_inode_unlink"`
 	MoatKernelLoad   *ebpf.Program `ebpf:"moat_kernel_load"`
 	MoatKernelRead   *ebpf.Program `ebpf:"moat_kernel_read"`
+	MoatMmapFile     *ebpf.Program `ebpf:"moat_mmap_file"`
 	MoatMoveMount    *ebpf.Program `ebpf:"moat_move_mount"`
 	MoatPtrace       *ebpf.Program `ebpf:"moat_ptrace"`
 	MoatRemovexattr  *ebpf.Program `ebpf:"moat_removexattr"`
@@ -374,6 +382,7 @@ func (p *moatPrograms) Close() error {
 		p.MoatBprmCheck,
 		p.MoatCapable,
 		p.MoatFileIoctl,
+		p.MoatFileMprotect,
 		p.MoatFileOpen,
 		p.MoatInodeCreate,
 		p.MoatInodeLink,
@@ -386,6 +395,7 @@ func (p *moatPrograms) Close() error {
 		p.MoatInodeUnlink,
 		p.MoatKernelLoad,
 		p.MoatKernelRead,
+		p.MoatMmapFile,
 		p.MoatMoveMount,
 		p.MoatPtrace,
 		p.MoatRemovexattr,

@@ -4,10 +4,12 @@ package bpf
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/cilium/ebpf"
@@ -147,6 +149,22 @@ func run(path string, args ...string) error {
 	return nil
 }
 
+const ldso = "/lib64/ld-linux-x86-64.so.2"
+
+// runLoader runs prog through the dynamic loader, which maps it itself.
+// glibc's loader reports a refused mmap as "failed to map segment"
+// without the errno; the row's event check shows it was moat's EPERM.
+func runLoader(prog string) error {
+	out, err := exec.Command(ldso, prog).CombinedOutput()
+	if strings.Contains(string(out), "failed to map segment") {
+		return unix.EPERM
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w: %s", ldso, prog, err, out)
+	}
+	return nil
+}
+
 func runFd(f *os.File, args ...string) error {
 	cmd := exec.Command("/proc/self/fd/3", args...)
 	cmd.ExtraFiles = []*os.File{f}
@@ -202,6 +220,8 @@ func execRows() []row {
 		{"exec-proc-self-fd", RuleExecUnprotected, procFdExec, inContainer("/tmp/sh", "-c", "true")},
 		{"exec-symlinked-shell", RuleExecDenylist, func(*fixture, string) error { return run("/tmp/shlink", "-c", "true") }, inContainer("/tmp/shlink", "-c", "true")},
 		{"exec-hard-linked-shell", RuleExecDenylist, func(*fixture, string) error { return run("/usr/local/bin/hardsh", "-c", "true") }, inContainer("/usr/local/bin/hardsh", "-c", "true")},
+		{"exec-via-ld.so", RuleExecUnprotected, func(*fixture, string) error { return runLoader("/tmp/true") }, inContainer(ldso, "/tmp/true")},
+		{"exec-denylisted-via-ld.so", RuleExecDenylist, func(*fixture, string) error { return runLoader(denyDir + "/bash") }, inContainer(ldso, denyDir+"/bash")},
 		{"exec-script-interpreter", RuleExecDenylist, func(*fixture, string) error { return run("/usr/local/bin/script") }, inContainer("/usr/local/bin/script")},
 	}
 	for _, n := range DefaultDenyNames {

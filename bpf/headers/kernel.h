@@ -39,6 +39,7 @@ enum { BPF_ANY = 0 };
 enum { BPF_LINK_UPDATE = 29, BPF_LINK_DETACH = 34 };
 
 #define FMODE_WRITE 0x2
+#define PROT_EXEC 0x4
 #define S_IFMT 00170000
 #define S_IFBLK 0060000
 #define MS_RDONLY 1
@@ -105,6 +106,10 @@ struct file {
 	struct inode *f_inode;
 	unsigned int f_mode;
 	void *private_data;
+};
+
+struct vm_area_struct {
+	struct file *vm_file;
 };
 
 struct linux_binprm {
