@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,11 +52,11 @@ func helperMain(args []string) int {
 }
 
 var helperOps = map[string]func([]string) error{
-	"exec":  opExec,
-	"mount": opMount,
-	"link":  opAddLink,
-	"bpf":   opLoadBPF,
-	"sleep": func([]string) error { time.Sleep(time.Hour); return nil },
+	"exec":   opExec,
+	"mount":  opMount,
+	"link":   opAddLink,
+	"bpf":    opLoadBPF,
+	"sleep":  func([]string) error { time.Sleep(time.Hour); return nil },
 	"daemon": opDaemon,
 }
 

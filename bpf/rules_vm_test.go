@@ -4,10 +4,12 @@ package bpf
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -76,6 +78,7 @@ func startPass(t *testing.T, name string, mode Mode, rows []row) (*fixture, *Rea
 	cfg, err := f.config(mode)
 	must(t, err)
 	f.e = load(t, cfg)
+	checkPins(t, cfg)
 	rd, err := f.e.Events()
 	must(t, err)
 	f.startVictim(t)
@@ -93,7 +96,8 @@ func drain(rd *Reader) { readEvents(rd) }
 
 func readEvents(rd *Reader) []Event {
 	var out []Event
-	rd.SetDeadline(time.Now().Add(100 * time.Millisecond))
+	// Programs submit before the syscall returns: what is due is there.
+	rd.SetDeadline(time.Now())
 	for {
 		e, err := rd.Read()
 		if err != nil {
@@ -111,4 +115,25 @@ func matching(evs []Event, rule Rule, action Action) []Event {
 		}
 	}
 	return out
+}
+
+// checkPins finds the documented layout: a link per program of a family
+// that is on, and every map, under DefaultPinDir.
+func checkPins(t *testing.T, cfg Config) {
+	t.Helper()
+	spec, err := loadMoat()
+	must(t, err)
+	for name := range spec.Programs {
+		_, err := os.Stat(filepath.Join(DefaultPinDir, "links", name))
+		if cfg.wanted(name) != (err == nil) {
+			t.Errorf("links/%s: %v, want pinned=%v", name, err, cfg.wanted(name))
+		}
+	}
+	for name, m := range spec.Maps {
+		if m.Pinning == ebpf.PinByName {
+			if _, err := os.Stat(filepath.Join(DefaultPinDir, "maps", name)); err != nil {
+				t.Errorf("maps/%s: %v", name, err)
+			}
+		}
+	}
 }
