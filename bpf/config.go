@@ -102,6 +102,7 @@ type Config struct {
 	ExecDeny         []string // programs that never run in the host context (resolved to inodes)
 	ExecAllowCgroups []string // cgroup v2 folders that may run ExecDeny programs
 	Guarded          []string // folders only the daemon may unlink or rename in (state)
+	RuntimeExecs     []string // container runtimes (runc) the capability gate spares
 
 	DefaultCaps uint64 // capabilities every container gets; 0 means DefaultCaps
 	RatePerSec  uint64 // audit events per rule, second and CPU; 0 means 100
@@ -138,7 +139,8 @@ func (c Config) Validate() error {
 		paths []string
 	}{
 		{"Protected", c.Protected}, {"MountAllow", c.MountAllow}, {"ExecDeny", c.ExecDeny},
-		{"ExecAllowCgroups", c.ExecAllowCgroups}, {"Guarded", c.Guarded}, {"PinDir", []string{c.PinDir}},
+		{"ExecAllowCgroups", c.ExecAllowCgroups}, {"Guarded", c.Guarded}, {"RuntimeExecs", c.RuntimeExecs},
+		{"PinDir", []string{c.PinDir}},
 	}
 	for _, l := range lists {
 		for i, p := range l.paths {

@@ -26,8 +26,9 @@ type fixture struct {
 }
 
 const (
-	denyDir  = "/usr/local/deny"
-	stateDir = "/run/moat-state"
+	fakeRuntime = "/usr/local/bin/fake-runc" // a copy of the test binary
+	denyDir     = "/usr/local/deny"
+	stateDir    = "/run/moat-state"
 )
 
 func newFixture(t *testing.T, pass string, rows []row) *fixture {
@@ -66,10 +67,11 @@ func (f *fixture) config(mode Mode) (Config, error) {
 	deny, err := FindPrograms([]string{denyDir}, DefaultDenyNames)
 	return Config{
 		Root: mode, Exec: mode, Caps: mode, Tamper: mode,
-		Protected:  []string{"/", f.P},
-		MountAllow: []string{filepath.Join(f.P, "allowed")},
-		ExecDeny:   append(deny, "/bin/busybox"),
-		Guarded:    []string{stateDir},
+		Protected:    []string{"/", f.P},
+		MountAllow:   []string{filepath.Join(f.P, "allowed")},
+		ExecDeny:     append(deny, "/bin/busybox"),
+		Guarded:      []string{stateDir},
+		RuntimeExecs: []string{fakeRuntime},
 	}, err
 }
 
@@ -85,6 +87,7 @@ func programs() error {
 		func() error { return os.Link("/bin/busybox", "/usr/local/bin/hardsh") },
 		func() error { return os.WriteFile("/usr/local/bin/script", []byte("#!/bin/sh\ntrue\n"), 0o755) },
 		func() error { return os.MkdirAll(denyDir, 0o755) },
+		func() error { return copyFile("/proc/self/exe", fakeRuntime, 0o755) },
 	}
 	for _, n := range DefaultDenyNames {
 		steps = append(steps, func() error { return copyFile("/usr/bin/true", filepath.Join(denyDir, n), 0o755) })

@@ -117,11 +117,15 @@ type context struct {
 	cgroup   string  // cgroup v2 folder, "" for the test's own
 	unshare  bool    // leave the initial mount namespace
 	register *uint64 // register the cgroup with this opt-in mask
+	exe      string  // the helper's executable; "" for the test binary
 }
 
 var (
 	hostCtx    = context{name: "host"}
 	unknownCtx = context{name: "unknown", cgroup: "/sys/fs/cgroup/moat-unknown", unshare: true}
+	// runtimeCtx is an unknown container running a registered runtime
+	// executable, as runc init is before the wrapper registers the cgroup.
+	runtimeCtx = context{name: "runtime", cgroup: "/sys/fs/cgroup/moat-runtime", unshare: true, exe: fakeRuntime}
 )
 
 func containerCtx(name string, caps uint64) context {
@@ -130,7 +134,11 @@ func containerCtx(name string, caps uint64) context {
 
 // runIn runs one helper operation from ctx and returns its error.
 func runIn(e *Enforcer, ctx context, op string, args ...string) error {
-	cmd := exec.Command("/proc/self/exe", append([]string{op}, args...)...)
+	exe := "/proc/self/exe"
+	if ctx.exe != "" {
+		exe = ctx.exe
+	}
+	cmd := exec.Command(exe, append([]string{op}, args...)...)
 	cmd.Env = append(os.Environ(), "MOAT_HELPER=1")
 	if ctx.unshare {
 		cmd.Env = append(cmd.Env, "MOAT_HELPER_UNSHARE=1")

@@ -17,6 +17,7 @@ func (e *Enforcer) sync() error {
 		e.SetExecDeny(e.cfg.ExecDeny),
 		e.SetExecAllowCgroups(e.cfg.ExecAllowCgroups),
 		e.setGuarded(),
+		e.SetRuntimeExecs(e.cfg.RuntimeExecs),
 	)
 }
 
@@ -46,6 +47,12 @@ func (e *Enforcer) SetMountAllow(dirs []string) error {
 // They are keyed by inode, so links and renames do not evade the list.
 func (e *Enforcer) SetExecDeny(paths []string) error {
 	return e.setInodes(e.maps.MoatDenyExec, "exec denylist", paths)
+}
+
+// SetRuntimeExecs replaces the container runtime executables that the
+// capability gate spares (they set containers up before registration).
+func (e *Enforcer) SetRuntimeExecs(paths []string) error {
+	return e.setInodes(e.maps.MoatRuntime, "runtime executables", paths)
 }
 
 // SetExecAllowCgroups replaces the cgroups that may run denylisted programs.

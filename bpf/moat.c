@@ -97,6 +97,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } moat_containers SEC(".maps");
 
+/* Container runtimes (runc) by inode: they set containers up before
+ * registration and enter them for exec, so the capability gate spares them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct inode_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} moat_runtime SEC(".maps");
+
 /* The daemon (one entry). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

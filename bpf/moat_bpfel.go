@@ -138,6 +138,7 @@ const (
 	moatMapMoatGuarded       = "moat_guarded"
 	moatMapMoatMntAllow      = "moat_mnt_allow"
 	moatMapMoatRates         = "moat_rates"
+	moatMapMoatRuntime       = "moat_runtime"
 	moatMapMoatSbs           = "moat_sbs"
 	moatProgMoatBpf          = "moat_bpf"
 	moatProgMoatBpfMap       = "moat_bpf_map"
@@ -261,6 +262,7 @@ type moatMapSpecs struct {
 	MoatGuarded    *ebpf.MapSpec `ebpf:"moat_guarded"`
 	MoatMntAllow   *ebpf.MapSpec `ebpf:"moat_mnt_allow"`
 	MoatRates      *ebpf.MapSpec `ebpf:"moat_rates"`
+	MoatRuntime    *ebpf.MapSpec `ebpf:"moat_runtime"`
 	MoatSbs        *ebpf.MapSpec `ebpf:"moat_sbs"`
 }
 
@@ -308,6 +310,7 @@ type moatMaps struct {
 	MoatGuarded    *ebpf.Map `ebpf:"moat_guarded"`
 	MoatMntAllow   *ebpf.Map `ebpf:"moat_mnt_allow"`
 	MoatRates      *ebpf.Map `ebpf:"moat_rates"`
+	MoatRuntime    *ebpf.Map `ebpf:"moat_runtime"`
 	MoatSbs        *ebpf.Map `ebpf:"moat_sbs"`
 }
 
@@ -323,6 +326,7 @@ func (m *moatMaps) Close() error {
 		m.MoatGuarded,
 		m.MoatMntAllow,
 		m.MoatRates,
+		m.MoatRuntime,
 		m.MoatSbs,
 	)
 }

@@ -242,6 +242,7 @@ var capsRows = []row{
 	{"net-admin-unknown", RuleCapability, helperOp(unknownCtx, "link", "moat2"), helperOp(hostCtx, "link", "moat3")},
 	{"sys-admin-mount-registered", RuleCapability, helperOp(containerCtx("none", 0), "mount", "/tmp"), helperOp(containerCtx("optin", optIn), "mount", "/tmp")},
 	{"sys-admin-mount-unknown", RuleCapability, helperOp(unknownCtx, "mount", "/tmp"), helperOp(hostCtx, "mount", "/tmp")},
+	{"sys-admin-mount-runtime-setup", RuleCapability, helperOp(unknownCtx, "mount", "/tmp"), helperOp(runtimeCtx, "mount", "/tmp")},
 	{"bpf-load-registered", RuleCapabilityBPF, helperOp(containerCtx("none", 0), "bpf"), helperOp(containerCtx("optin", optIn), "bpf")},
 	{"bpf-load-unknown", RuleCapabilityBPF, helperOp(unknownCtx, "bpf"), helperOp(hostCtx, "bpf")},
 }
