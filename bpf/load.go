@@ -127,6 +127,11 @@ func newSpec(cfg Config) (*ebpf.CollectionSpec, error) {
 			return nil, fmt.Errorf("set %s: %w", name, err)
 		}
 	}
+	for name := range spec.Programs {
+		if !cfg.wanted(name) {
+			delete(spec.Programs, name) // families that are off cost nothing
+		}
+	}
 	return spec, nil
 }
 
@@ -147,9 +152,10 @@ func (e *Enforcer) claim() error {
 // attach attaches the wanted programs, pins each link over its old pin,
 // and removes the pins of programs no longer wanted.
 func (e *Enforcer) attach(progs map[string]*ebpf.Program) error {
-	for name, p := range progs {
+	for name := range programFamilies {
 		pin := filepath.Join(e.cfg.linkDir(), name)
-		if !e.cfg.wanted(name) {
+		p := progs[name]
+		if p == nil {
 			if err := os.Remove(pin); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("unpin %s: %w", name, err)
 			}
