@@ -3,6 +3,7 @@ package bpf
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 )
 
@@ -125,6 +126,32 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+func (c Config) pathLists() []pathList {
+	return []pathList{
+		{"Protected", c.Protected}, {"MountAllow", c.MountAllow}, {"ExecDeny", c.ExecDeny},
+		{"ExecAllowCgroups", c.ExecAllowCgroups}, {"Guarded", c.Guarded}, {"RuntimeExecs", c.RuntimeExecs},
+	}
+}
+
+type pathList struct {
+	name  string
+	paths []string
+}
+
+// checkPaths makes sure every named file exists, before Load touches
+// the kernel, so that a mistake changes nothing.
+func (c Config) checkPaths() error {
+	var errs []error
+	for _, l := range c.pathLists() {
+		for i, p := range l.paths {
+			if _, err := os.Stat(p); err != nil {
+				errs = append(errs, fmt.Errorf("%s[%d]: %w", l.name, i, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Validate checks the configuration; the error names the field.
 func (c Config) Validate() error {
 	var errs []error
@@ -134,15 +161,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: mode %d: want off, audit or enforce", name, m))
 		}
 	}
-	lists := []struct {
-		name  string
-		paths []string
-	}{
-		{"Protected", c.Protected}, {"MountAllow", c.MountAllow}, {"ExecDeny", c.ExecDeny},
-		{"ExecAllowCgroups", c.ExecAllowCgroups}, {"Guarded", c.Guarded}, {"RuntimeExecs", c.RuntimeExecs},
-		{"PinDir", []string{c.PinDir}},
-	}
-	for _, l := range lists {
+	for _, l := range append(c.pathLists(), pathList{"PinDir", []string{c.PinDir}}) {
 		for i, p := range l.paths {
 			if p != "" && !filepath.IsAbs(p) || (p == "" && l.name != "PinDir") {
 				errs = append(errs, fmt.Errorf("%s[%d]: %q is not an absolute path", l.name, i, p))

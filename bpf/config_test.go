@@ -95,3 +95,14 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPaths(t *testing.T) {
+	cfg := Config{Protected: []string{"/"}, ExecDeny: []string{"/", "/no/such/moat/file"}}
+	err := cfg.checkPaths()
+	if err == nil || !strings.Contains(err.Error(), "ExecDeny[1]") {
+		t.Errorf("checkPaths: %v, want an error naming ExecDeny[1]", err)
+	}
+	if err := (Config{Protected: []string{"/"}}).checkPaths(); err != nil {
+		t.Errorf("checkPaths of /: %v", err)
+	}
+}

@@ -43,6 +43,9 @@ func Load(cfg Config) (*Enforcer, error) {
 		return nil, fmt.Errorf("bpf config: %w", err)
 	}
 	cfg = cfg.withDefaults()
+	if err := cfg.checkPaths(); err != nil {
+		return nil, fmt.Errorf("bpf config: %w", err)
+	}
 	if err := checkKernel(); err != nil {
 		return nil, err
 	}
