@@ -18,7 +18,7 @@ static __always_inline __u64 caller_caps(void)
 
 	if (mask)
 		return default_caps | *mask;
-	if (in_host_mntns())
+	if (in_host_ns())
 		return ~0ULL;
 	return default_caps;
 }

@@ -104,6 +104,7 @@ type Config struct {
 	ExecAllowCgroups []string // cgroup v2 folders that may run ExecDeny programs
 	Guarded          []string // folders only the daemon may unlink or rename in (state)
 	RuntimeExecs     []string // container runtimes (runc) the capability gate spares
+	HostCgroups      []string // cgroup v2 subtrees that are host context in any mount namespace (load time)
 
 	DefaultCaps uint64 // capabilities every container gets; 0 means DefaultCaps
 	RatePerSec  uint64 // audit events per rule, second and CPU; 0 means 100
@@ -130,6 +131,7 @@ func (c Config) pathLists() []pathList {
 	return []pathList{
 		{"Protected", c.Protected}, {"MountAllow", c.MountAllow}, {"ExecDeny", c.ExecDeny},
 		{"ExecAllowCgroups", c.ExecAllowCgroups}, {"Guarded", c.Guarded}, {"RuntimeExecs", c.RuntimeExecs},
+		{"HostCgroups", c.HostCgroups},
 	}
 }
 

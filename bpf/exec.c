@@ -16,7 +16,7 @@ static __always_inline int host_code(struct file *file, __u32 hook)
 	struct inode_key k = {};
 	__u64 cg;
 
-	if (!in_host_mntns())
+	if (!in_host_ns())
 		return 0;
 	cg = bpf_get_current_cgroup_id();
 	if (bpf_map_lookup_elem(&moat_containers, &cg))

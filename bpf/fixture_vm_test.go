@@ -59,6 +59,7 @@ func newFixture(t *testing.T, pass string, rows []row) *fixture {
 		t.Fatalf("lay out programs: %v", err)
 	}
 	must(t, os.MkdirAll(stateDir, 0o700))
+	must(t, os.MkdirAll(hostSvcCtx.cgroup, 0o755))
 	must(t, os.WriteFile(filepath.Join(stateDir, "key"), []byte("k"), 0o600))
 	return f
 }
@@ -72,6 +73,7 @@ func (f *fixture) config(mode Mode) (Config, error) {
 		ExecDeny:     append(deny, "/bin/busybox"),
 		Guarded:      []string{stateDir},
 		RuntimeExecs: []string{fakeRuntime},
+		HostCgroups:  []string{hostSubtree},
 	}, err
 }
 

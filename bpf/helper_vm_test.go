@@ -120,11 +120,16 @@ type context struct {
 	exe      string  // the helper's executable; "" for the test binary
 }
 
+const hostSubtree = "/sys/fs/cgroup/moat-system.slice"
+
 var (
 	hostCtx    = context{name: "host"}
 	unknownCtx = context{name: "unknown", cgroup: "/sys/fs/cgroup/moat-unknown", unshare: true}
 	// runtimeCtx is an unknown container running a registered runtime
 	// executable, as runc init is before the wrapper registers the cgroup.
+	// hostSvcCtx is a host service in a private mount namespace, in a
+	// cgroup below a host subtree (as systemd runs PrivateTmp= services).
+	hostSvcCtx = context{name: "host-service", cgroup: hostSubtree + "/svc", unshare: true}
 	runtimeCtx = context{name: "runtime", cgroup: "/sys/fs/cgroup/moat-runtime", unshare: true, exe: fakeRuntime}
 )
 

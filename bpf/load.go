@@ -124,6 +124,7 @@ func newSpec(cfg Config) (*ebpf.CollectionSpec, error) {
 		moatVarModeRoot: moatMode(cfg.Root), moatVarModeExec: moatMode(cfg.Exec),
 		moatVarModeCaps: moatMode(cfg.Caps), moatVarModeTamper: moatMode(cfg.Tamper),
 		moatVarHostMntns: mntns, moatVarDefaultCaps: cfg.DefaultCaps, moatVarRatePerSec: cfg.RatePerSec,
+		moatVarHostSubtrees: len(cfg.HostCgroups) > 0,
 	}
 	for name, v := range set {
 		if err := spec.Variables[name].Set(v); err != nil {

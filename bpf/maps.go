@@ -18,6 +18,7 @@ func (e *Enforcer) sync() error {
 		e.SetExecAllowCgroups(e.cfg.ExecAllowCgroups),
 		e.setGuarded(),
 		e.SetRuntimeExecs(e.cfg.RuntimeExecs),
+		e.setCgroups(e.maps.MoatHostCgrp, "host cgroups", e.cfg.HostCgroups),
 	)
 }
 
@@ -57,15 +58,19 @@ func (e *Enforcer) SetRuntimeExecs(paths []string) error {
 
 // SetExecAllowCgroups replaces the cgroups that may run denylisted programs.
 func (e *Enforcer) SetExecAllowCgroups(dirs []string) error {
+	return e.setCgroups(e.maps.MoatExecCgrp, "exec allow cgroups", dirs)
+}
+
+func (e *Enforcer) setCgroups(m *ebpf.Map, what string, dirs []string) error {
 	ids := map[uint64]uint8{}
 	for _, d := range dirs {
 		id, err := CgroupID(d)
 		if err != nil {
-			return fmt.Errorf("exec allow cgroups: %w", err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		ids[id] = 1
 	}
-	return replace(e.maps.MoatExecCgrp, ids)
+	return replace(m, ids)
 }
 
 // setGuarded guards the pin folders and the configured state folders.

@@ -19,6 +19,7 @@ const volatile enum mode mode_tamper = MODE_OFF;
 const volatile __u32 host_mntns = 0;      /* inode of PID 1's mount namespace */
 const volatile __u64 default_caps = 0;    /* the runtime's default capability set */
 const volatile __u64 rate_per_sec = 100;  /* events per rule, second and CPU */
+const volatile bool host_subtrees = false; /* moat_host_cgrp has entries */
 
 /* Run-time data, pinned under /sys/fs/bpf/moat/maps. */
 struct {
@@ -87,6 +88,16 @@ struct {
 	__type(value, __u8);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } moat_exec_cgrp SEC(".maps");
+
+/* Host cgroup subtrees (systemd's system.slice): their tasks are host
+ * context even in a private mount namespace (PrivateTmp=, ProtectSystem=). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} moat_host_cgrp SEC(".maps");
 
 /* Registered containers: cgroup id -> opt-in capability mask. */
 struct {
@@ -224,6 +235,28 @@ static __always_inline bool in_host_mntns(void)
 	struct task_struct *t = bpf_get_current_task_btf();
 
 	return t->nsproxy->mnt_ns->ns.inum == host_mntns;
+}
+
+/* in_host_subtree says whether the current cgroup lies in a host subtree. */
+static __always_inline bool in_host_subtree(void)
+{
+	if (!host_subtrees)
+		return false;
+	for (int level = 1; level <= 6; level++) {
+		__u64 id = bpf_get_current_ancestor_cgroup_id(level);
+
+		if (!id)
+			return false;
+		if (bpf_map_lookup_elem(&moat_host_cgrp, &id))
+			return true;
+	}
+	return false;
+}
+
+/* in_host_ns: the initial mount namespace, or a host subtree. */
+static __always_inline bool in_host_ns(void)
+{
+	return in_host_mntns() || in_host_subtree();
 }
 
 /* container_caps returns the registered opt-in mask of the current cgroup. */

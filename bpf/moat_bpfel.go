@@ -136,6 +136,7 @@ const (
 	moatMapMoatEvents        = "moat_events"
 	moatMapMoatExecCgrp      = "moat_exec_cgrp"
 	moatMapMoatGuarded       = "moat_guarded"
+	moatMapMoatHostCgrp      = "moat_host_cgrp"
 	moatMapMoatMntAllow      = "moat_mnt_allow"
 	moatMapMoatRates         = "moat_rates"
 	moatMapMoatRuntime       = "moat_runtime"
@@ -169,6 +170,7 @@ const (
 	moatProgMoatTaskKill     = "moat_task_kill"
 	moatVarDefaultCaps       = "default_caps"
 	moatVarHostMntns         = "host_mntns"
+	moatVarHostSubtrees      = "host_subtrees"
 	moatVarModeCaps          = "mode_caps"
 	moatVarModeExec          = "mode_exec"
 	moatVarModeRoot          = "mode_root"
@@ -260,6 +262,7 @@ type moatMapSpecs struct {
 	MoatEvents     *ebpf.MapSpec `ebpf:"moat_events"`
 	MoatExecCgrp   *ebpf.MapSpec `ebpf:"moat_exec_cgrp"`
 	MoatGuarded    *ebpf.MapSpec `ebpf:"moat_guarded"`
+	MoatHostCgrp   *ebpf.MapSpec `ebpf:"moat_host_cgrp"`
 	MoatMntAllow   *ebpf.MapSpec `ebpf:"moat_mnt_allow"`
 	MoatRates      *ebpf.MapSpec `ebpf:"moat_rates"`
 	MoatRuntime    *ebpf.MapSpec `ebpf:"moat_runtime"`
@@ -270,14 +273,15 @@ type moatMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type moatVariableSpecs struct {
-	DefaultCaps *ebpf.VariableSpec `ebpf:"default_caps"`
-	HostMntns   *ebpf.VariableSpec `ebpf:"host_mntns"`
-	ModeCaps    *ebpf.VariableSpec `ebpf:"mode_caps"`
-	ModeExec    *ebpf.VariableSpec `ebpf:"mode_exec"`
-	ModeRoot    *ebpf.VariableSpec `ebpf:"mode_root"`
-	ModeTamper  *ebpf.VariableSpec `ebpf:"mode_tamper"`
-	RatePerSec  *ebpf.VariableSpec `ebpf:"rate_per_sec"`
-	UnusedEvent *ebpf.VariableSpec `ebpf:"unused_event"`
+	DefaultCaps  *ebpf.VariableSpec `ebpf:"default_caps"`
+	HostMntns    *ebpf.VariableSpec `ebpf:"host_mntns"`
+	HostSubtrees *ebpf.VariableSpec `ebpf:"host_subtrees"`
+	ModeCaps     *ebpf.VariableSpec `ebpf:"mode_caps"`
+	ModeExec     *ebpf.VariableSpec `ebpf:"mode_exec"`
+	ModeRoot     *ebpf.VariableSpec `ebpf:"mode_root"`
+	ModeTamper   *ebpf.VariableSpec `ebpf:"mode_tamper"`
+	RatePerSec   *ebpf.VariableSpec `ebpf:"rate_per_sec"`
+	UnusedEvent  *ebpf.VariableSpec `ebpf:"unused_event"`
 }
 
 // moatObjects contains all objects after they have been loaded into the kernel.
@@ -308,6 +312,7 @@ type moatMaps struct {
 	MoatEvents     *ebpf.Map `ebpf:"moat_events"`
 	MoatExecCgrp   *ebpf.Map `ebpf:"moat_exec_cgrp"`
 	MoatGuarded    *ebpf.Map `ebpf:"moat_guarded"`
+	MoatHostCgrp   *ebpf.Map `ebpf:"moat_host_cgrp"`
 	MoatMntAllow   *ebpf.Map `ebpf:"moat_mnt_allow"`
 	MoatRates      *ebpf.Map `ebpf:"moat_rates"`
 	MoatRuntime    *ebpf.Map `ebpf:"moat_runtime"`
@@ -324,6 +329,7 @@ func (m *moatMaps) Close() error {
 		m.MoatEvents,
 		m.MoatExecCgrp,
 		m.MoatGuarded,
+		m.MoatHostCgrp,
 		m.MoatMntAllow,
 		m.MoatRates,
 		m.MoatRuntime,
@@ -335,14 +341,15 @@ func (m *moatMaps) Close() error {
 //
 // It can be passed to loadMoatObjects or ebpf.CollectionSpec.LoadAndAssign.
 type moatVariables struct {
-	DefaultCaps *ebpf.Variable `ebpf:"default_caps"`
-	HostMntns   *ebpf.Variable `ebpf:"host_mntns"`
-	ModeCaps    *ebpf.Variable `ebpf:"mode_caps"`
-	ModeExec    *ebpf.Variable `ebpf:"mode_exec"`
-	ModeRoot    *ebpf.Variable `ebpf:"mode_root"`
-	ModeTamper  *ebpf.Variable `ebpf:"mode_tamper"`
-	RatePerSec  *ebpf.Variable `ebpf:"rate_per_sec"`
-	UnusedEvent *ebpf.Variable `ebpf:"unused_event"`
+	DefaultCaps  *ebpf.Variable `ebpf:"default_caps"`
+	HostMntns    *ebpf.Variable `ebpf:"host_mntns"`
+	HostSubtrees *ebpf.Variable `ebpf:"host_subtrees"`
+	ModeCaps     *ebpf.Variable `ebpf:"mode_caps"`
+	ModeExec     *ebpf.Variable `ebpf:"mode_exec"`
+	ModeRoot     *ebpf.Variable `ebpf:"mode_root"`
+	ModeTamper   *ebpf.Variable `ebpf:"mode_tamper"`
+	RatePerSec   *ebpf.Variable `ebpf:"rate_per_sec"`
+	UnusedEvent  *ebpf.Variable `ebpf:"unused_event"`
 }
 
 // moatPrograms contains all programs after they have been loaded into the kernel.

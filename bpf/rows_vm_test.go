@@ -216,6 +216,7 @@ func procFdExec(*fixture, string) error {
 func execRows() []row {
 	rows := []row{
 		{"exec-copied-shell", RuleExecUnprotected, func(*fixture, string) error { return run("/tmp/sh", "-c", "true") }, inContainer("/tmp/sh", "-c", "true")},
+		{"exec-copied-shell-host-service", RuleExecUnprotected, helperOp(hostSvcCtx, "exec", "/tmp/sh", "-c", "true"), inContainer("/tmp/sh", "-c", "true")},
 		{"exec-memfd", RuleExecUnprotected, memfdExec, func(*fixture, string) error { return run("/usr/bin/true") }},
 		{"exec-proc-self-fd", RuleExecUnprotected, procFdExec, inContainer("/tmp/sh", "-c", "true")},
 		{"exec-symlinked-shell", RuleExecDenylist, func(*fixture, string) error { return run("/tmp/shlink", "-c", "true") }, inContainer("/tmp/shlink", "-c", "true")},
@@ -240,6 +241,7 @@ func helperOp(ctx context, op string, args ...string) func(*fixture, string) err
 var capsRows = []row{
 	{"net-admin-registered", RuleCapability, helperOp(containerCtx("none", 0), "link", "moat0"), helperOp(containerCtx("optin", optIn), "link", "moat1")},
 	{"net-admin-unknown", RuleCapability, helperOp(unknownCtx, "link", "moat2"), helperOp(hostCtx, "link", "moat3")},
+	{"net-admin-unknown-vs-host-service", RuleCapability, helperOp(unknownCtx, "link", "moat4"), helperOp(hostSvcCtx, "link", "moat5")},
 	{"sys-admin-mount-registered", RuleCapability, helperOp(containerCtx("none", 0), "mount", "/tmp"), helperOp(containerCtx("optin", optIn), "mount", "/tmp")},
 	{"sys-admin-mount-unknown", RuleCapability, helperOp(unknownCtx, "mount", "/tmp"), helperOp(hostCtx, "mount", "/tmp")},
 	{"sys-admin-mount-runtime-setup", RuleCapability, helperOp(unknownCtx, "mount", "/tmp"), helperOp(runtimeCtx, "mount", "/tmp")},
