@@ -58,6 +58,17 @@ var helperOps = map[string]func([]string) error{
 	"bpf":    opLoadBPF,
 	"sleep":  func([]string) error { time.Sleep(time.Hour); return nil },
 	"daemon": opDaemon,
+	"registry": func([]string) error {
+		r, err := OpenRegistry("")
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		if err := r.Register(424242, CapMask(CapNetAdmin)); err != nil {
+			return err
+		}
+		return r.Unregister(424242)
+	},
 }
 
 // opDaemon loads moat protecting args[0], says OK, and on the next line
@@ -130,7 +141,9 @@ var (
 	// hostSvcCtx is a host service in a private mount namespace, in a
 	// cgroup below a host subtree (as systemd runs PrivateTmp= services).
 	hostSvcCtx = context{name: "host-service", cgroup: hostSubtree + "/svc", unshare: true}
-	runtimeCtx = context{name: "runtime", cgroup: "/sys/fs/cgroup/moat-runtime", unshare: true, exe: fakeRuntime}
+	// runtimeHostCtx is the runtime wrapper: host context, runtime executable.
+	runtimeHostCtx = context{name: "runtime-wrapper", exe: fakeRuntime}
+	runtimeCtx     = context{name: "runtime", cgroup: "/sys/fs/cgroup/moat-runtime", unshare: true, exe: fakeRuntime}
 )
 
 func containerCtx(name string, caps uint64) context {

@@ -95,19 +95,12 @@ func (e *Enforcer) setInodes(m *ebpf.Map, what string, paths []string) error {
 // capability mask (bit n = capability n, on top of the default set). It
 // also takes the cgroup out of the host context, so its shells run.
 func (e *Enforcer) RegisterContainer(cgroupID, caps uint64) error {
-	if err := e.maps.MoatContainers.Put(cgroupID, caps); err != nil {
-		return fmt.Errorf("register container cgroup %d: %w", cgroupID, err)
-	}
-	return nil
+	return register(e.maps.MoatContainers, cgroupID, caps)
 }
 
 // UnregisterContainer forgets a container's cgroup.
 func (e *Enforcer) UnregisterContainer(cgroupID uint64) error {
-	err := e.maps.MoatContainers.Delete(cgroupID)
-	if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-		return fmt.Errorf("unregister container cgroup %d: %w", cgroupID, err)
-	}
-	return nil
+	return unregister(e.maps.MoatContainers, cgroupID)
 }
 
 // Containers returns the registered cgroups and their opt-in masks.

@@ -261,6 +261,7 @@ var tamperRows = []row{
 		}
 		return err
 	}, openOtherMap},
+	{"open-registry", RuleTamperBPF, helperOp(hostCtx, "registry"), helperOp(runtimeHostCtx, "registry")},
 	{"detach-link", RuleTamperBPF, func(*fixture, string) error {
 		return detachPinned(filepath.Join(DefaultPinDir, "links", "moat_file_ioctl"))
 	}, detachProbe},

@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Self-protection: only the daemon (its tgid in moat_daemon) may touch
- * moat's maps, programs and links (all named moat_*) or unlink and rename
+ * moat's maps, programs and links (all named moat_*; a runtime executable
+ * may open moat_containers to register containers) or unlink and rename
  * in its folders; nobody ptraces it; signals to it come only from PID 1
  * or itself; no kernel module or kexec image loads. When the daemon is
  * gone (task_free clears its tgid), a process running the daemon's
@@ -97,11 +98,25 @@ int BPF_PROG(moat_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret
 	return decide(mode_tamper, RULE_TAMPER_BPF, HOOK_BPF, NULL, NULL, cmd, 0);
 }
 
+/* registry says whether a map is moat_containers, which runtimes may open. */
+static __always_inline bool registry(const char *n)
+{
+	const char want[] = "moat_containers";
+
+#pragma unroll
+	for (int i = 0; i < sizeof(want); i++)
+		if (n[i] != want[i])
+			return false;
+	return true;
+}
+
 SEC("lsm/bpf_map")
 int BPF_PROG(moat_bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
 {
 	if (ret || !moat_name(map->name) || is_daemon())
 		return ret;
+	if (registry(map->name) && runtime_exe())
+		return 0; /* the runtime wrapper registers containers itself */
 	return decide(mode_tamper, RULE_TAMPER_BPF, HOOK_BPF_MAP, NULL, map->name, map->id, 0);
 }
 
