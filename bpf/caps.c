@@ -45,12 +45,12 @@ int BPF_PROG(moat_capable, const struct cred *cred, struct user_namespace *ns, i
 		return 0;
 	if (opts & CAP_OPT_NOAUDIT)
 		return mode_caps == MODE_ENFORCE ? -EPERM : 0;
-	return decide(mode_caps, RULE_CAP, HOOK_CAPABLE, NULL, NULL, cap, 0);
+	return decide(mode_caps, RULE_CAP, HOOK_CAPABLE, NULL, NULL, NULL, cap, 0);
 }
 
 static __always_inline int caps_bpf(int cmd)
 {
 	if (mode_caps == MODE_OFF || caller_caps() & (1ULL << CAP_BPF) || runtime_exe())
 		return 0;
-	return decide(mode_caps, RULE_CAP_BPF, HOOK_BPF, NULL, NULL, cmd, 0);
+	return decide(mode_caps, RULE_CAP_BPF, HOOK_BPF, NULL, NULL, NULL, cmd, 0);
 }

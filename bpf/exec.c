@@ -26,10 +26,10 @@ static __always_inline int host_code(struct file *file, __u32 hook)
 	k.ino = inode->i_ino;
 	if (!protected_dev(k.dev))
 		return decide(mode_exec, RULE_EXEC_UNPROTECTED, hook, inode,
-			      dname(file->f_path.dentry), 0, 0);
+			      file->f_path.dentry, NULL, 0, 0);
 	if (!bpf_map_lookup_elem(&moat_deny_exec, &k) || bpf_map_lookup_elem(&moat_exec_cgrp, &cg))
 		return 0;
-	return decide(mode_exec, RULE_EXEC_DENYLIST, hook, inode, dname(file->f_path.dentry), 0, 0);
+	return decide(mode_exec, RULE_EXEC_DENYLIST, hook, inode, file->f_path.dentry, NULL, 0, 0);
 }
 
 SEC("lsm/bprm_check_security")

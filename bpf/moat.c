@@ -164,12 +164,58 @@ static __always_inline void count_drop(__u32 why)
 		(*n)++;
 }
 
+#define PATH_DEPTH 8
+
 /*
- * report emits one event. inode and name are the target, best effort:
- * either may be NULL.
+ * fill_path writes d's path from its filesystem's root, best effort: at
+ * most PATH_DEPTH components of up to 63 bytes and 190 bytes in all, with
+ * a leading "..." when cut. Mount points are not crossed.
+ */
+static __always_inline void fill_path(struct event *e, struct dentry *d)
+{
+	const unsigned char *names[PATH_DEPTH] = {};
+	struct dentry *parent;
+	__u32 depth = 0, pos = 0;
+
+#pragma unroll
+	for (int i = 0; i < PATH_DEPTH; i++) {
+		parent = BPF_CORE_READ(d, d_parent);
+		if (!parent || parent == d)
+			break;
+		names[i] = BPF_CORE_READ(d, d_name.name);
+		depth = i + 1;
+		d = parent;
+	}
+	if (depth == PATH_DEPTH && BPF_CORE_READ(d, d_parent) != d) {
+		__builtin_memcpy(e->name, "...", 3);
+		pos = 3;
+	}
+#pragma unroll
+	for (int i = PATH_DEPTH - 1; i >= 0; i--) {
+		long n;
+
+		if (i >= depth)
+			continue;
+		e->name[pos & 127] = '/';
+		pos++;
+		n = bpf_probe_read_kernel_str(&e->name[pos & 127], 64, names[i]);
+		if (n > 1)
+			pos += n - 1;
+	}
+	if (depth == 0) {
+		e->name[0] = '/';
+		pos = 1;
+	}
+	e->name[pos & 255] = 0;
+}
+
+/*
+ * report emits one event. inode, d (whose path is reported) and name (an
+ * object's name, used when d is NULL) are the target, best effort: any
+ * may be NULL.
  */
 static __always_inline void report(__u32 action, __u32 rule, __u32 hook, struct inode *inode,
-				   const void *name, __s64 arg, __u32 target_pid)
+				   struct dentry *d, const void *name, __s64 arg, __u32 target_pid)
 {
 	struct event *e;
 	__u64 id;
@@ -198,19 +244,21 @@ static __always_inline void report(__u32 action, __u32 rule, __u32 hook, struct 
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->name[0] = 0;
-	if (name)
+	if (d)
+		fill_path(e, d);
+	else if (name)
 		bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
 	bpf_ringbuf_submit(e, 0);
 }
 
 /* decide turns a rule match into the family's verdict, with its event. */
 static __always_inline int decide(__u32 mode, __u32 rule, __u32 hook, struct inode *inode,
-				  const void *name, __s64 arg, __u32 target_pid)
+				  struct dentry *d, const void *name, __s64 arg, __u32 target_pid)
 {
 	if (mode == MODE_OFF)
 		return 0;
-	report(mode == MODE_ENFORCE ? ACTION_DENIED : ACTION_AUDITED, rule, hook, inode, name, arg,
-	       target_pid);
+	report(mode == MODE_ENFORCE ? ACTION_DENIED : ACTION_AUDITED, rule, hook, inode, d, name,
+	       arg, target_pid);
 	return mode == MODE_ENFORCE ? -EPERM : 0;
 }
 
@@ -223,11 +271,6 @@ static __always_inline bool protected_dev(__u32 dev)
 static __always_inline bool protected_sb(struct super_block *sb)
 {
 	return protected_dev(sb->s_dev);
-}
-
-static __always_inline const unsigned char *dname(struct dentry *d)
-{
-	return BPF_CORE_READ(d, d_name.name);
 }
 
 static __always_inline bool in_host_mntns(void)

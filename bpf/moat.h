@@ -79,7 +79,7 @@ struct event {
 	__u32 tgid;
 	__u32 uid;
 	char comm[16];
-	char name[64];    /* the target's file or object name, best effort */
+	char name[256];   /* target path from its filesystem's root, or object name; best effort */
 };
 
 /* A file named by its superblock's kernel dev_t and inode number. */

@@ -50,7 +50,7 @@ type moatEvent struct {
 	Tgid      uint32
 	Uid       uint32
 	Comm      [16]int8
-	Name      [64]int8
+	Name      [256]int8
 }
 
 type moatHook uint32

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -35,7 +36,11 @@ func TestRateLimit(t *testing.T) {
 			t.Fatalf("denial %d: %v, want EPERM", i, err)
 		}
 	}
-	events := len(readEvents(rd))
+	evs := readEvents(rd)
+	events := len(evs)
+	if events > 0 {
+		checkEvent(t, evs[0], file)
+	}
 	drops, err := e.Drops()
 	must(t, err)
 	max := rate * runtime.NumCPU() * 2 // a storm may straddle two windows
@@ -46,4 +51,17 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("drops %+v and %d events, want them to add up to %d", drops, events, storm)
 	}
 	t.Logf("%d denials: %d events, %d rate-limited", storm, events, drops.RateLimited)
+}
+
+// checkEvent checks what the kernel filled in for a write denial of path.
+func checkEvent(t *testing.T, ev Event, path string) {
+	t.Helper()
+	var st unix.Stat_t
+	must(t, unix.Stat(path, &st))
+	if ev.Rule != RuleRootWrite || ev.Hook.String() != "file_open" || ev.Action != ActionDenied ||
+		ev.Name != "/f" || ev.TargetIno != st.Ino || ev.TargetDev != kernelDev(st.Dev) ||
+		ev.TGID != uint32(os.Getpid()) || ev.UID != 0 || ev.Comm == "" || ev.CgroupID == 0 ||
+		time.Since(ev.Time).Abs() > time.Minute {
+		t.Errorf("event %+v: want a file_open denial of %s (fs-relative /f) by this process", ev, path)
+	}
 }

@@ -13,7 +13,7 @@ static __always_inline bool is_daemon(void);
 
 static __always_inline int root_write(__u32 hook, struct inode *dir, struct dentry *d)
 {
-	return decide(mode_root, RULE_ROOT_WRITE, hook, dir, dname(d), 0, 0);
+	return decide(mode_root, RULE_ROOT_WRITE, hook, dir, d, NULL, 0, 0);
 }
 
 /* ns_change covers the namespace hooks that also guard the daemon's folders. */
@@ -24,7 +24,7 @@ static __always_inline int ns_change(__u32 hook, struct inode *dir, struct dentr
 	if (mode_tamper == MODE_OFF)
 		return 0;
 	if ((guarded_dir(dir) || guarded_dir(d->d_inode)) && !is_daemon())
-		return decide(mode_tamper, RULE_TAMPER_FILE, hook, dir, dname(d), 0, 0);
+		return decide(mode_tamper, RULE_TAMPER_FILE, hook, dir, d, NULL, 0, 0);
 	return 0;
 }
 
@@ -43,7 +43,7 @@ int BPF_PROG(moat_file_open, struct file *file, int ret)
 
 		if (bpf_map_lookup_elem(&moat_bdevs, &rdev))
 			return decide(mode_root, RULE_ROOT_BDEV, HOOK_FILE_OPEN, inode,
-				      dname(file->f_path.dentry), 0, 0);
+				      file->f_path.dentry, NULL, 0, 0);
 	}
 	return 0;
 }
@@ -154,7 +154,7 @@ int BPF_PROG(moat_file_ioctl, struct file *file, unsigned int cmd, unsigned long
 	if (!protected_sb(file->f_inode->i_sb))
 		return 0;
 	return decide(mode_root, RULE_ROOT_WRITE, HOOK_FILE_IOCTL, file->f_inode,
-		      dname(file->f_path.dentry), cmd, 0);
+		      file->f_path.dentry, NULL, cmd, 0);
 }
 
 static __always_inline bool mount_allowed(struct dentry *d)
@@ -192,7 +192,7 @@ int BPF_PROG(moat_sb_mount, const char *dev_name, const struct path *path, const
 	} else if (mount_allowed(d)) {
 		return 0;
 	}
-	return decide(mode_root, RULE_ROOT_MOUNT, HOOK_SB_MOUNT, d->d_inode, dname(d), flags, 0);
+	return decide(mode_root, RULE_ROOT_MOUNT, HOOK_SB_MOUNT, d->d_inode, d, NULL, flags, 0);
 }
 
 /* move_mount: the new mount API's way to put a mount on a directory. */
@@ -206,5 +206,5 @@ int BPF_PROG(moat_move_mount, const struct path *from_path, const struct path *t
 	d = to_path->dentry;
 	if (!protected_sb(d->d_sb) || mount_allowed(d))
 		return 0;
-	return decide(mode_root, RULE_ROOT_MOUNT, HOOK_MOVE_MOUNT, d->d_inode, dname(d), 0, 0);
+	return decide(mode_root, RULE_ROOT_MOUNT, HOOK_MOVE_MOUNT, d->d_inode, d, NULL, 0, 0);
 }

@@ -95,7 +95,7 @@ int BPF_PROG(moat_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret
 	bpf_probe_read_kernel(&fd, sizeof(fd), attr); /* link_fd leads both */
 	if (!moat_link_fd(fd) || is_daemon())
 		return 0;
-	return decide(mode_tamper, RULE_TAMPER_BPF, HOOK_BPF, NULL, NULL, cmd, 0);
+	return decide(mode_tamper, RULE_TAMPER_BPF, HOOK_BPF, NULL, NULL, NULL, cmd, 0);
 }
 
 /* registry says whether a map is moat_containers, which runtimes may open. */
@@ -117,7 +117,7 @@ int BPF_PROG(moat_bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
 		return ret;
 	if (registry(map->name) && runtime_exe())
 		return 0; /* the runtime wrapper registers containers itself */
-	return decide(mode_tamper, RULE_TAMPER_BPF, HOOK_BPF_MAP, NULL, map->name, map->id, 0);
+	return decide(mode_tamper, RULE_TAMPER_BPF, HOOK_BPF_MAP, NULL, NULL, map->name, map->id, 0);
 }
 
 SEC("lsm/bpf_prog")
@@ -125,7 +125,7 @@ int BPF_PROG(moat_bpf_prog, struct bpf_prog *p, int ret)
 {
 	if (ret || !moat_name(p->aux->name) || is_daemon())
 		return ret;
-	return decide(mode_tamper, RULE_TAMPER_BPF, HOOK_BPF_PROG, NULL, p->aux->name, p->aux->id, 0);
+	return decide(mode_tamper, RULE_TAMPER_BPF, HOOK_BPF_PROG, NULL, NULL, p->aux->name, p->aux->id, 0);
 }
 
 SEC("lsm/ptrace_access_check")
@@ -133,7 +133,7 @@ int BPF_PROG(moat_ptrace, struct task_struct *child, unsigned int mode, int ret)
 {
 	if (ret || !is_daemon_task(child) || is_daemon())
 		return ret;
-	return decide(mode_tamper, RULE_TAMPER_PTRACE, HOOK_PTRACE, NULL, child->comm, mode,
+	return decide(mode_tamper, RULE_TAMPER_PTRACE, HOOK_PTRACE, NULL, NULL, child->comm, mode,
 		      child->tgid);
 }
 
@@ -148,7 +148,7 @@ int BPF_PROG(moat_task_kill, struct task_struct *p, struct kernel_siginfo *info,
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (tgid == 1 || tgid == p->tgid)
 		return 0;
-	return decide(mode_tamper, RULE_TAMPER_SIGNAL, HOOK_TASK_KILL, NULL, p->comm, sig, p->tgid);
+	return decide(mode_tamper, RULE_TAMPER_SIGNAL, HOOK_TASK_KILL, NULL, NULL, p->comm, sig, p->tgid);
 }
 
 SEC("lsm/kernel_read_file")
@@ -158,7 +158,7 @@ int BPF_PROG(moat_kernel_read, struct file *file, int id, bool contents, int ret
 		    id != READING_KEXEC_INITRAMFS))
 		return ret;
 	return decide(mode_tamper, RULE_TAMPER_KERNEL, HOOK_KERNEL_READ_FILE, file->f_inode,
-		      dname(file->f_path.dentry), id, 0);
+		      file->f_path.dentry, NULL, id, 0);
 }
 
 SEC("lsm/kernel_load_data")
@@ -167,7 +167,7 @@ int BPF_PROG(moat_kernel_load, int id, bool contents, int ret)
 	if (ret || (id != LOADING_MODULE && id != LOADING_KEXEC_IMAGE &&
 		    id != LOADING_KEXEC_INITRAMFS))
 		return ret;
-	return decide(mode_tamper, RULE_TAMPER_KERNEL, HOOK_KERNEL_LOAD_DATA, NULL, NULL, id, 0);
+	return decide(mode_tamper, RULE_TAMPER_KERNEL, HOOK_KERNEL_LOAD_DATA, NULL, NULL, NULL, id, 0);
 }
 
 /* task_free frees the daemon's slot when its thread-group leader goes. */
