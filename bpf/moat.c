@@ -202,9 +202,9 @@ static __always_inline void fill_path(struct event *e, struct dentry *d)
 		if (n > 1)
 			pos += n - 1;
 	}
-	if (depth == 0) {
-		e->name[0] = '/';
-		pos = 1;
+	if (depth == 0) { /* a root, or a pseudo file such as a memfd: its own name */
+		bpf_probe_read_kernel_str(e->name, 64, BPF_CORE_READ(d, d_name.name));
+		return;
 	}
 	e->name[pos & 255] = 0;
 }

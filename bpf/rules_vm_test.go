@@ -35,9 +35,13 @@ func TestRulesEnforce(t *testing.T) {
 			if !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EACCES) {
 				t.Errorf("bypass: %v, want EPERM or EACCES", err)
 			}
-			if evs := matching(readEvents(rd), r.rule, ActionDenied); len(evs) != 1 {
+			evs := matching(readEvents(rd), r.rule, ActionDenied)
+			if len(evs) != 1 {
 				drops, _ := f.e.Drops()
 				t.Errorf("bypass: %d denial events of rule %v, want exactly 1 (%+v, drops %+v)", len(evs), r.rule, evs, drops)
+			} else {
+				ev := evs[0]
+				t.Logf("event: %v %v comm=%s name=%q arg=%d cgroup=%d", ev.Rule, ev.Hook, ev.Comm, ev.Name, ev.Arg, ev.CgroupID)
 			}
 			if r.allow == nil {
 				return
