@@ -153,6 +153,21 @@ func (e *Enforcer) claim() error {
 	return nil
 }
 
+// HandOver names the executable that may adopt the pins once this
+// daemon is gone (an upgrade installs a new binary, a new inode), in
+// place of this process's own.
+func (e *Enforcer) HandOver(exe string) error {
+	k, err := inodeOf(exe)
+	if err != nil {
+		return fmt.Errorf("hand over: %w", err)
+	}
+	d := moatDaemon{Tgid: uint32(os.Getpid()), ExeDev: k.Dev, ExeIno: k.Ino}
+	if err := e.maps.MoatDaemon.Put(uint32(0), d); err != nil {
+		return fmt.Errorf("hand over to %s: %w", exe, err)
+	}
+	return nil
+}
+
 // attach attaches the wanted programs, pins each link over its old pin,
 // and removes the pins of programs no longer wanted.
 func (e *Enforcer) attach(progs map[string]*ebpf.Program) error {

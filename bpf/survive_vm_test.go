@@ -51,6 +51,7 @@ func TestEnforcementOutlivesDaemon(t *testing.T) {
 			t.Errorf("after adoption, links/%s is pinned: want only the wanted programs", ent.Name())
 		}
 	}
+	checkHandOver(t, e)
 	must(t, e.Remove())
 	wantWrite(t, file, nil, "after Remove")
 }
@@ -98,5 +99,17 @@ func wantWrite(t *testing.T, path string, want error, when string) {
 	err := openFlags(path, unix.O_WRONLY)
 	if want == nil && err != nil || want != nil && !errors.Is(err, want) {
 		t.Errorf("write %s %s: %v, want %v", path, when, err, want)
+	}
+}
+
+func checkHandOver(t *testing.T, e *Enforcer) {
+	t.Helper()
+	must(t, e.HandOver("/bin/busybox"))
+	var d moatDaemon
+	must(t, e.maps.MoatDaemon.Lookup(uint32(0), &d))
+	k, err := inodeOf("/bin/busybox")
+	must(t, err)
+	if d.Tgid != uint32(os.Getpid()) || d.ExeIno != k.Ino || d.ExeDev != k.Dev {
+		t.Errorf("after HandOver: daemon slot %+v, want this tgid and busybox's inode %+v", d, k)
 	}
 }
