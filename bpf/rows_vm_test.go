@@ -75,6 +75,7 @@ var rootRows = []row{
 		func(f *fixture, _ string) error { return mountTmpfs(in(f.P, "allowed")) }},
 	{"move-mount-over-dir", RuleRootMount, func(_ *fixture, d string) error { return moveMountTmpfs(in(d, "d")) },
 		func(f *fixture, _ string) error { return moveMountTmpfs(in(f.P, "allowed")) }},
+	{"fspick-rw-then-write", RuleRootWrite, fspickThenWrite, func(*fixture, string) error { return fspickRW("/tmp") }},
 	{"bind-then-remount-rw", RuleRootMount, func(_ *fixture, d string) error { return bindRemount(d, 0) },
 		func(_ *fixture, d string) error { return bindRemount(d, unix.MS_RDONLY) }},
 	{"raw-block-device-write", RuleRootBlockDevice, func(f *fixture, _ string) error { return openFlags(f.loop, unix.O_WRONLY) },
@@ -123,6 +124,34 @@ func moveMountTmpfs(dir string) error {
 		return err
 	}
 	return unix.Unmount(dir, unix.MNT_DETACH) // mnt still holds it
+}
+
+// fspickThenWrite remounts the protected filesystem read-write with the
+// new mount API (no LSM hook sees fsconfig's "rw" on 6.1) and writes: the
+// write is refused by superblock, whatever the mount's flags.
+func fspickThenWrite(f *fixture, d string) error {
+	if err := fspick(f.P, "ro"); err != nil {
+		return err
+	}
+	if err := fspick(f.P, "rw"); err != nil {
+		return err
+	}
+	return openFlags(in(d, "f"), unix.O_WRONLY)
+}
+
+func fspickRW(dir string) error { return fspick(dir, "rw") }
+
+// fspick reconfigures the filesystem at dir with one flag ("ro", "rw").
+func fspick(dir, flag string) error {
+	fd, err := unix.Fspick(unix.AT_FDCWD, dir, unix.FSPICK_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.FsconfigSetFlag(fd, flag); err != nil {
+		return err
+	}
+	return unix.FsconfigReconfigure(fd)
 }
 
 // bindRemount bind-mounts a protected folder into /tmp, then remounts
