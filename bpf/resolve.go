@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -27,27 +28,57 @@ func superblockOf(path string) (uint32, error) {
 }
 
 // backingDevices returns the block devices behind a superblock's dev_t:
-// the device itself and, for a partition, its whole disk. A filesystem
-// without a block device (tmpfs, overlay: major 0) has none.
+// the device itself, the devices under it (device-mapper, md: sysfs
+// slaves/, recursively) and, for each partition, its whole disk. A
+// filesystem without a block device (tmpfs, overlay: major 0) has none.
 func backingDevices(dev uint32) []uint32 {
-	major, minor := dev>>20, dev&(1<<20-1)
-	if major == 0 {
+	if dev>>20 == 0 {
 		return nil
 	}
-	out := []uint32{dev}
-	sys := fmt.Sprintf("/sys/dev/block/%d:%d", major, minor)
-	if _, err := os.Stat(filepath.Join(sys, "partition")); err != nil {
-		return out
+	seen := map[uint32]bool{}
+	collectDevices("/sys/dev/block", dev, seen, 0)
+	out := make([]uint32, 0, len(seen))
+	for d := range seen {
+		out = append(out, d)
 	}
-	b, err := os.ReadFile(filepath.Join(sys, "..", "dev"))
+	slices.Sort(out)
+	return out
+}
+
+func collectDevices(sysDevBlock string, dev uint32, seen map[uint32]bool, depth int) {
+	if seen[dev] || depth > 8 {
+		return
+	}
+	seen[dev] = true
+	dir := filepath.Join(sysDevBlock, fmt.Sprintf("%d:%d", dev>>20, dev&(1<<20-1)))
+	if _, err := os.Stat(filepath.Join(dir, "partition")); err == nil {
+		// a partition's folder sits in its disk's: resolve the link first,
+		// since Join would clean ".." lexically
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			if parent, ok := readDev(filepath.Join(filepath.Dir(real), "dev")); ok {
+				collectDevices(sysDevBlock, parent, seen, depth+1)
+			}
+		}
+	}
+	slaves, _ := os.ReadDir(filepath.Join(dir, "slaves"))
+	for _, s := range slaves {
+		if d, ok := readDev(filepath.Join(dir, "slaves", s.Name(), "dev")); ok {
+			collectDevices(sysDevBlock, d, seen, depth+1)
+		}
+	}
+}
+
+// readDev reads a sysfs dev file ("major:minor") as a kernel dev_t.
+func readDev(path string) (uint32, bool) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return out
+		return 0, false
 	}
 	var ma, mi uint32
-	if _, err := fmt.Sscanf(strings.TrimSpace(string(b)), "%d:%d", &ma, &mi); err == nil {
-		out = append(out, ma<<20|mi)
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(b)), "%d:%d", &ma, &mi); err != nil {
+		return 0, false
 	}
-	return out
+	return ma<<20 | mi, true
 }
 
 // CgroupID returns the id of a cgroup v2 folder (its inode number), as
