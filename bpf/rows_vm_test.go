@@ -309,8 +309,23 @@ var tamperRows = []row{
 	{"kernel-module-load", RuleTamperKernelLoad, func(*fixture, string) error { return unix.InitModule(make([]byte, 4096), "") }, nil},
 	{"ptrace-daemon", RuleTamperPtrace, func(f *fixture, _ string) error { return openFlags(procMem(f.victimPID()), unix.O_RDONLY) },
 		func(*fixture, string) error { return openFlags("/proc/1/mem", unix.O_RDONLY) }},
+	{"ptrace-seize-daemon", RuleTamperPtrace, func(f *fixture, _ string) error { return unix.PtraceSeize(f.victimPID()) }, seizeOther},
 	{"kill-daemon", RuleTamperSignal, func(f *fixture, _ string) error { return unix.Kill(f.victimPID(), unix.SIGKILL) },
 		func(f *fixture, _ string) error { return unix.Kill(f.victimPID(), 0) }},
+}
+
+// seizeOther ptraces a helper that is not the daemon, then ends it.
+func seizeOther(*fixture, string) error {
+	cmd := exec.Command("/proc/self/exe", "sleep")
+	cmd.Env = append(os.Environ(), "MOAT_HELPER=1")
+	stdin, _ := cmd.StdinPipe() // open until the end: it waits on it
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Wait()
+	defer stdin.Close()
+	defer cmd.Process.Kill()
+	return unix.PtraceSeize(cmd.Process.Pid)
 }
 
 func procMem(pid int) string { return filepath.Join("/proc", strconv.Itoa(pid), "mem") }
