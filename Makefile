@@ -7,6 +7,7 @@ export PATH := $(PATH):/usr/local/go/bin
 export CGO_ENABLED ?= 0
 
 BIN := $(CURDIR)/bin
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 VMEXEC := $(BIN)/moat-vmexec
 # Packages whose tests need a real kernel: they run in the VM (-tags vmtest).
 VM_PKGS := ./bpf/... ./policy/selinux/... ./vmtests/
@@ -22,8 +23,10 @@ deps: ## install missing Debian packages and fetch the Debian kernel (scripts/de
 gocheck:
 	@command -v $(GO) >/dev/null || { echo "make: go not found: install Go 1.26 (/usr/local/go/bin/go)"; exit 1; }
 
-build: gocheck ## build every command into bin/
-	$(GO) build -o $(BIN)/ ./cmd/...
+build: gocheck ## build every command into bin/ and compile the SELinux policy (bin/selinux/policy.bin)
+	$(GO) build -ldflags "-X github.com/moat-sh/moat/daemon.Version=$(VERSION)" -o $(BIN)/ ./cmd/...
+	@command -v secilc >/dev/null || { echo "make: secilc not found: make deps"; exit 1; }
+	@mkdir -p $(BIN)/selinux && $(BIN)/moat-policy compile $(BIN)/selinux/policy.bin
 
 generate: gocheck ## regenerate the BPF objects and their Go bindings (needs clang, libbpf-dev)
 	@command -v clang >/dev/null || { echo "make: clang not found: make deps"; exit 1; }
