@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/fips140"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -75,6 +76,9 @@ func Run(ctx context.Context, opts Options) error {
 	cfg, err := LoadConfig(opts.ConfigPath)
 	if err != nil {
 		return errors.Join(errConfig, err)
+	}
+	if cfg.FIPS && !fips140.Enabled() {
+		return errors.Join(errConfig, errors.New("fips: true, but Go's FIPS 140-3 module is off: start moatd with GODEBUG=fips140=on"))
 	}
 	d := &Daemon{opts: opts, log: opts.Log, sd: notifier{log: opts.Log}, end: make(chan error, 1)}
 	d.cfg.Store(cfg)
