@@ -49,7 +49,7 @@ $(VMEXEC): gocheck FORCE
 
 FORCE:
 
-vmtest: deps $(VMEXEC) ## the tests that need a real kernel, each package in a QEMU VM
+vmtest: deps build $(VMEXEC) ## the tests that need a real kernel, each package in a QEMU VM
 	$(GO) test -count=1 -p 1 -v -tags vmtest -exec $(VMEXEC) $(VM_PKGS)
 
 test: deps lint generate-check unit vmtest ## the whole suite: lint, generated files, host tests, VM tests

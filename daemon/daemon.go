@@ -102,9 +102,9 @@ func (d *Daemon) start(ctx context.Context) error {
 	steps := []step{
 		{"observability", d.startObservability},
 		{"kernel", d.checkKernel},
+		{"state", d.openState},
 		{"bpf", d.startBPF},
 		{"selinux", d.startSELinux},
-		{"state", d.openState},
 		{"local api", d.serveLocalAPI},
 		{"containerd", d.startContainerd},
 		{"reporter", d.startReporter},
