@@ -10,7 +10,7 @@ BIN := $(CURDIR)/bin
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 VMEXEC := $(BIN)/moat-vmexec
 # Packages whose tests need a real kernel: they run in the VM (-tags vmtest).
-VM_PKGS := ./bpf/... ./policy/selinux/... ./vmtests/
+VM_PKGS := ./bpf/... ./policy/selinux/... ./vmtests/ ./vmtests/moatd/
 
 .PHONY: help deps build generate generate-check test unit vmtest lint gocheck
 

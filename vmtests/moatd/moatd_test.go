@@ -1,6 +1,6 @@
 //go:build vmtest
 
-package vmtests
+package moatd
 
 import (
 	"bufio"
@@ -121,7 +121,7 @@ func (a *auditLines) has(fragment string) bool {
 
 func startMoatd(t *testing.T, cfg string) (*exec.Cmd, *auditLines, <-chan struct{}) {
 	t.Helper()
-	bin, err := filepath.Abs("../bin/moatd")
+	bin, err := filepath.Abs("../../bin/moatd")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,4 +201,11 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Logf("moatd: %s", strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+func requireVM(t *testing.T) {
+	t.Helper()
+	if os.Getenv("MOAT_VM") != "1" {
+		t.Fatal("this test needs the VM: run make vmtest (go test -tags vmtest -exec bin/moat-vmexec ./vmtests/moatd/)")
+	}
 }
