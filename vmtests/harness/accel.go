@@ -17,6 +17,11 @@ func ProbeAccel(ctx context.Context, o Options, k Kernel) string {
 	if o.Accel != "" {
 		return o.Accel
 	}
+	if o.CacheDir == "" {
+		if def, err := FromEnv(); err == nil {
+			o.CacheDir = def.CacheDir
+		}
+	}
 	tmp, err := os.MkdirTemp("", "moat-vm-probe-")
 	if err != nil {
 		return "tcg"
