@@ -81,16 +81,19 @@ func (d *Daemon) startLifecycle(ctx context.Context) error {
 // checkpoints records the instance's time now and then, so that a reboot
 // with the clock set back cannot lengthen its life much.
 func (d *Daemon) checkpoints(ctx context.Context) {
-	t := time.NewTicker(lifecycle.CheckpointEvery)
-	defer t.Stop()
+	checkpoint := time.NewTicker(lifecycle.CheckpointEvery)
+	defer checkpoint.Stop()
+	gauges := time.NewTicker(15 * time.Second)
+	defer gauges.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-checkpoint.C:
 			if err := d.inst.Checkpoint(); err != nil {
 				d.log.Warn("lifecycle checkpoint", "err", err)
 			}
+		case <-gauges.C:
 			d.updateLifetimeMetrics()
 		}
 	}
@@ -99,6 +102,11 @@ func (d *Daemon) checkpoints(ctx context.Context) {
 func (d *Daemon) updateLifetimeMetrics() {
 	p := d.sched.Plan()
 	now := d.inst.Clock.Now()
+	if d.rep != nil {
+		if last := d.rep.LastDelivered(); !last.IsZero() {
+			d.m.deliveryLag.Set(time.Since(last).Seconds())
+		}
+	}
 	d.m.age.Set(p.Age.Seconds())
 	d.m.toDrain.Set(p.DrainBy.Sub(now).Seconds())
 	d.m.toTerminate.Set(p.TerminateAt.Sub(now).Seconds())

@@ -111,6 +111,7 @@ func (d *Daemon) reportingStatus(cfg *Config) status.Reporting {
 	r := status.Reporting{Endpoint: cfg.Attestation.Endpoint}
 	if d.rep != nil {
 		r.SpoolDepth = d.rep.Pending()
+		r.LastDelivered = d.rep.LastDelivered()
 	}
 	return r
 }
