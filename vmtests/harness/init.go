@@ -93,7 +93,7 @@ func mountAll() error {
 // show it again through the new mount. It returns "" when there is none.
 func shadowContent(target string) (string, error) {
 	entries, err := os.ReadDir(target)
-	if err != nil || len(entries) == 0 || target == "/dev" || target == "/proc" || target == "/sys" {
+	if err != nil || len(entries) == 0 || (target != "/tmp" && target != "/run") {
 		return "", nil
 	}
 	shadow := filepath.Join("/moat/shadow", target)
