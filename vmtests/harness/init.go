@@ -69,7 +69,15 @@ func guestRun(out *os.File) int {
 	return runTest(spec, out)
 }
 
+// mounted says that mountAll ran: the init may call it early, to open
+// its serial port, and again in guestRun.
+var mounted bool
+
 func mountAll() error {
+	if mounted {
+		return nil
+	}
+	mounted = true
 	var errs []error
 	for _, m := range guestMounts {
 		os.MkdirAll(m.target, 0o755)
