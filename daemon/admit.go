@@ -85,6 +85,9 @@ func (d *Daemon) newBackend(cfg *Config) *backend.Backend {
 	if d.mcs != nil {
 		privileged := settings.AllowAll || settings.PrivilegedCapabilities != 0
 		b.Labels = func(task string) (policy.SELinuxLabels, error) {
+			if _, err := d.mcs.Reserve(task); err != nil {
+				return policy.SELinuxLabels{}, err
+			}
 			l, err := d.mcs.Labels(task, privileged)
 			return policy.SELinuxLabels{Process: l.Process, Mount: l.Mount}, err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/moat-sh/moat/containerd/placement"
 	"github.com/moat-sh/moat/daemon/localapi"
+	"github.com/moat-sh/moat/policy/selinux"
 )
 
 // testDaemon is a Daemon with what admission needs and no kernel parts.
@@ -88,5 +89,37 @@ func TestAdmissionNamesTheSettingToChange(t *testing.T) {
 	d.admit.current.Store(d.newBackend(next))
 	if resp, _ := d.admit.Admit(context.Background(), localapi.AdmitRequest{ContainerID: "c3", Spec: spec}); !resp.Allowed || resp.CapMask != 1<<12 {
 		t.Errorf("after the opt-in: %+v, want allowed with CAP_NET_ADMIN in the mask", resp)
+	}
+}
+
+func TestAdmissionGivesEachTaskItsOwnMCSPair(t *testing.T) {
+	d := testDaemon(t, "capacityProvider: {name: web}\n")
+	mcs, err := selinux.NewAllocator(selinux.Categories)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.mcs = mcs
+	d.admit.current.Store(d.newBackend(d.cfg.Load()))
+	d.reconciled.Store(true)
+	ctx := context.Background()
+	labels := map[string]string{}
+	for _, id := range []string{"a", "b", "a-again"} {
+		spec := seccompSpec(t)
+		task := strings.TrimSuffix(id, "-again")
+		spec.Annotations = map[string]string{"io.kubernetes.cri.sandbox-id": task}
+		resp, err := d.admit.Admit(ctx, localapi.AdmitRequest{ContainerID: id, Spec: spec})
+		if err != nil || !resp.Allowed {
+			t.Fatalf("%s: %+v %v", id, resp, err)
+		}
+		if !strings.Contains(resp.ProcessLabel, ":moat_task_t:s0:c") || !strings.Contains(resp.MountLabel, ":moat_task_file_t:s0:c") {
+			t.Errorf("%s: labels %q %q", id, resp.ProcessLabel, resp.MountLabel)
+		}
+		if prev, ok := labels[task]; ok && prev != resp.ProcessLabel {
+			t.Errorf("task %s got %q, then %q: one task, one pair", task, prev, resp.ProcessLabel)
+		}
+		labels[task] = resp.ProcessLabel
+	}
+	if labels["a"] == labels["b"] {
+		t.Errorf("tasks a and b share %q", labels["a"])
 	}
 }
