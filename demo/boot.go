@@ -16,6 +16,13 @@ import (
 func (o Options) boot(ctx context.Context, img *instance.Image, b binaries, srv *attestd, tmp string, out *Outcome) (instance.Result, error) {
 	o.say("booting the instance VM (QEMU, %d vCPUs, %d MiB; accel %q; the scenario starts once every unit is up)", o.VM.CPUs, o.VM.MemoryMB, o.VM.Accel)
 	lines := &lineTee{out: o.Out}
+	ready := false
+	progress := func(e instance.Event) {
+		if !ready {
+			o.progress(e)
+		}
+		ready = ready || e.What == "ready"
+	}
 	res, err := instance.Boot(ctx, instance.BootSpec{
 		Image: img,
 		Scenario: instance.Scenario{
@@ -27,7 +34,7 @@ func (o Options) boot(ctx context.Context, img *instance.Image, b binaries, srv 
 		VM:       o.VM,
 		Output:   lines,
 		Console:  filepath.Join(tmp, "console.log"),
-		Progress: o.progress,
+		Progress: progress,
 	})
 	lines.flush()
 	out.Results = lines.results

@@ -15,6 +15,7 @@ type binaries struct {
 	dir      string
 	policy   string // compiled SELinux policy; "" when this tree has no compiler
 	scenario string
+	dpkg     string // the dpkg status of the image's Debian packages
 }
 
 func (b binaries) path(name string) string { return filepath.Join(b.dir, name) }
@@ -41,6 +42,10 @@ func (o Options) buildBinaries(ctx context.Context) (binaries, error) {
 		return b, err
 	}
 	if err := o.goBuild(ctx, b.scenario, "./demo/scenario"); err != nil {
+		return b, err
+	}
+	b.dpkg = b.path("dpkg-status")
+	if err := writeDpkgStatus(ctx, b.dpkg); err != nil {
 		return b, err
 	}
 	if havePolicy {
@@ -100,4 +105,16 @@ func newer(a, b string) bool {
 	}
 	sb, err := os.Stat(b)
 	return err == nil && sa.ModTime().After(sb.ModTime())
+}
+
+// imagePackages are the Debian packages whose files the image holds.
+var imagePackages = []string{"busybox-static", "runc"}
+
+// writeDpkgStatus writes the host's dpkg entries of imagePackages.
+func writeDpkgStatus(ctx context.Context, path string) error {
+	out, err := exec.CommandContext(ctx, "dpkg-query", append([]string{"-s"}, imagePackages...)...).Output()
+	if err != nil {
+		return fmt.Errorf("dpkg-query -s %s: %w (make deps installs them)", strings.Join(imagePackages, " "), err)
+	}
+	return os.WriteFile(path, out, 0o644)
 }

@@ -14,16 +14,28 @@ const (
 	guestDir    = "/var/lib/moat-demo"
 	guestConfig = guestDir + "/config.yaml"
 	policyPath  = "/usr/share/moat/selinux/policy.bin"
+	dpkgStatus  = "/usr/share/moat-demo/dpkg-status" // copied to /var/lib/dpkg/status
 )
 
 // units are the instance's default units with two changes: demo-setup
 // copies the configuration and the enrolment token (a per-boot scenario
 // file, so that the image stays cached) to the data disk, and moatd reads
 // its configuration there, so that the scenario can rewrite it.
+//
+// The attestation reporter reads the dpkg database; /var is the blank
+// data disk, so demo-setup copies there the host's entries of the
+// packages whose files the image holds (busybox-static, runc).
+//
+// demo-setup also starts the exec family in audit: the scenario is a file
+// of the per-boot initramfs (/run/moat/scenario), off the protected root,
+// and the exec rule would refuse to start it (exec-unprotected). Its first
+// step sets the family to enforce. This goes once vmtests/instance can
+// run a scenario program from the image.
 func units() []guest.Unit {
 	setup := instance.NewUnit("demo-setup", "/bin/sh", guest.TypeOneshot, "-c",
-		"mkdir -p "+guestDir+" /var/log/moat && cp "+instance.MoatConfigPath+" "+guestConfig+
-			" && cp /run/moat/scenario/enrol-token "+guestDir+"/enrol-token")
+		"mkdir -p "+guestDir+" /var/log/moat && sed '/^  exec:$/{n;s/mode: enforce/mode: audit/;}' "+
+			instance.MoatConfigPath+" > "+guestConfig+" && cp /run/moat/scenario/enrol-token "+guestDir+"/enrol-token"+
+			" && mkdir -p /var/lib/dpkg && cp "+dpkgStatus+" /var/lib/dpkg/status")
 	moatd := instance.MoatdUnit()
 	moatd.Args = []string{"--config", guestConfig}
 	moatd.DependsOn = []string{"containerd", "demo-setup"}
@@ -45,7 +57,10 @@ func (o Options) buildImage(ctx context.Context, b binaries) (*instance.Image, e
 			{Host: b.path("moat"), Guest: "/usr/bin/moat"},
 			{Host: b.path("moat-runtime"), Guest: instance.RuntimePath},
 		},
-		Files:      []instance.File{{Host: o.path("containerd/config/containerd-moat.toml"), Guest: instance.ContainerdConfDir + "/moat.toml"}},
+		Files: []instance.File{
+			{Host: o.path("containerd/config/containerd-moat.toml"), Guest: instance.ContainerdConfDir + "/moat.toml"},
+			{Host: b.dpkg, Guest: dpkgStatus, Mode: 0o644},
+		},
 		MoatConfig: o.path("demo/config.yaml"),
 		Units:      units(),
 	}

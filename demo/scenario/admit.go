@@ -21,7 +21,7 @@ func (d *demo) caps() (string, error) {
 	if !strings.Contains(refusal, "moat") {
 		return "", fmt.Errorf("net-1 failed, but not by moat: %s", refusal)
 	}
-	d.say("the capacity provider opts in: capacityProvider.privilegedCapabilities: [CAP_NET_ADMIN], SIGHUP moatd")
+	d.say("the capacity provider opts in: capacityProvider.privilegedCapabilities: [CAP_NET_ADMIN], restart moatd")
 	if err := editConfig(func(c map[string]any) {
 		section(c, "capacityProvider")["privilegedCapabilities"] = []string{"CAP_NET_ADMIN"}
 	}); err != nil {
@@ -68,7 +68,7 @@ func (d *demo) mcs() (string, error) {
 
 // single switches the instance to single-task placement while web-1 runs.
 func (d *demo) single() (string, error) {
-	d.say("capacityProvider.taskPlacement: single, SIGHUP moatd; %s runs", webTask)
+	d.say("capacityProvider.taskPlacement: single, restart moatd; %s runs", webTask)
 	if err := editConfig(func(c map[string]any) { section(c, "capacityProvider")["taskPlacement"] = "single" }); err != nil {
 		return "", err
 	}

@@ -94,12 +94,16 @@ func unitState(name string) (state, pid string) {
 	return "", ""
 }
 
-// waitMoatd waits until moatd answers on its status socket.
+// waitMoatd waits until moatd's unit is active (READY=1) and moatd
+// answers on its status socket.
 func waitMoatd(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	var err error
 	for time.Now().Before(deadline) {
-		if _, err = sh(5*time.Second, "moat", "status"); err == nil {
+		state, _ := unitState("moatd")
+		if state != "active" {
+			err = fmt.Errorf("unit moatd is %s", state)
+		} else if _, err = sh(5*time.Second, "moat", "status"); err == nil {
 			return nil
 		}
 		time.Sleep(500 * time.Millisecond)
