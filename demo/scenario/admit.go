@@ -68,6 +68,9 @@ func (d *demo) mcs() (string, error) {
 
 // single switches the instance to single-task placement while web-1 runs.
 func (d *demo) single() (string, error) {
+	if s := taskStatus(webTask); s != "RUNNING" {
+		return "", fmt.Errorf("%s is %q, not running: no first task to stand beside", webTask, s)
+	}
 	d.say("capacityProvider.taskPlacement: single, restart moatd; %s runs", webTask)
 	if err := editConfig(func(c map[string]any) { section(c, "capacityProvider")["taskPlacement"] = "single" }); err != nil {
 		return "", err

@@ -26,7 +26,8 @@ func (d *demo) task() (string, error) {
 		return "", fmt.Errorf("ctr run %s: %w", webTask, err)
 	}
 	if err := waitTask(webTask, "RUNNING", 30*time.Second); err != nil {
-		return "", err
+		log, _ := os.ReadFile(webLog)
+		return "", fmt.Errorf("%w; its output: %q", err, log)
 	}
 	d.say("ctr task exec %s sh -c ...", webTask)
 	out, err := ctr("task", "exec", "--exec-id", "demo-sh", webTask, "sh", "-c", `echo "shell works in $(hostname), uid $(id -u), label $(cat /proc/self/attr/current 2>/dev/null)"`)

@@ -69,6 +69,9 @@ func (d *demo) attestation() (string, error) {
 // maintenance window open now, and restarts moatd (the launch time is read
 // at start): the drain is due and the window is open.
 func (d *demo) drain() (string, error) {
+	if s := taskStatus(webTask); s != "RUNNING" {
+		return "", fmt.Errorf("%s is %q, not running: there is no task to drain", webTask, s)
+	}
 	now := time.Now().UTC()
 	launch := now.Add(-14*24*time.Hour + 8*time.Minute)
 	win := map[string]string{"start": weekTime(now.Add(-30 * time.Minute)), "end": weekTime(now.Add(90 * time.Minute))}

@@ -43,11 +43,14 @@ func main() {
 // run checks one promise and prints its result line.
 func (d *demo) run(p result.Result, s step) {
 	d.say("--- %s", p.Promise)
-	t := time.Now()
+	t, seen := time.Now(), len(avcs())
 	ev, err := s(d)
 	p.OK, p.Evidence = err == nil, ev
 	if err != nil {
 		p.Evidence = err.Error()
+		if avc := d.newAVCs(seen); avc != "" {
+			p.Evidence += "; SELinux: " + avc
+		}
 		d.failed++
 	}
 	d.say("(%s)", time.Since(t).Round(100*time.Millisecond))
