@@ -92,7 +92,10 @@ func (d *demo) single() (string, error) {
 	return "web-2: " + err.Error(), nil
 }
 
-func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return strings.TrimSpace(l) }
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return strings.Trim(l, " \x00")
+}
 
 func lastLine(s string) string {
 	l := strings.Split(strings.TrimSpace(s), "\n")
