@@ -7,9 +7,10 @@ export PATH := $(PATH):/usr/local/go/bin
 export CGO_ENABLED ?= 0
 
 BIN := $(CURDIR)/bin
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 VMEXEC := $(BIN)/moat-vmexec
 # Packages whose tests need a real kernel: they run in the VM (-tags vmtest).
-VM_PKGS := ./bpf/... ./policy/selinux/... ./vmtests/
+VM_PKGS := ./bpf/... ./policy/selinux/... ./vmtests/ ./vmtests/moatd/
 
 .PHONY: help deps build generate generate-check test unit vmtest lint gocheck
 
@@ -22,8 +23,10 @@ deps: ## install missing Debian packages and fetch the Debian kernel (scripts/de
 gocheck:
 	@command -v $(GO) >/dev/null || { echo "make: go not found: install Go 1.26 (/usr/local/go/bin/go)"; exit 1; }
 
-build: gocheck ## build every command into bin/
-	$(GO) build -o $(BIN)/ ./cmd/...
+build: gocheck ## build every command into bin/ and compile the SELinux policy (bin/selinux/policy.bin)
+	$(GO) build -ldflags "-X github.com/moat-sh/moat/daemon.Version=$(VERSION)" -o $(BIN)/ ./cmd/...
+	@command -v secilc >/dev/null || { echo "make: secilc not found: make deps"; exit 1; }
+	@mkdir -p $(BIN)/selinux && $(BIN)/moat-policy compile $(BIN)/selinux/policy.bin
 
 generate: gocheck ## regenerate the BPF objects and their Go bindings (needs clang, libbpf-dev)
 	@command -v clang >/dev/null || { echo "make: clang not found: make deps"; exit 1; }
@@ -46,7 +49,7 @@ $(VMEXEC): gocheck FORCE
 
 FORCE:
 
-vmtest: deps $(VMEXEC) ## the tests that need a real kernel, each package in a QEMU VM
+vmtest: deps build $(VMEXEC) ## the tests that need a real kernel, each package in a QEMU VM
 	$(GO) test -count=1 -p 1 -v -tags vmtest -exec $(VMEXEC) $(VM_PKGS)
 
 test: deps lint generate-check unit vmtest ## the whole suite: lint, generated files, host tests, VM tests

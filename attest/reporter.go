@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,17 +74,18 @@ func (c *ReporterConfig) defaults() error {
 // Reporter makes reports, spools them durably and sends them upstream
 // in order until they are acknowledged.
 type Reporter struct {
-	cfg      ReporterConfig
-	key      *Key
-	spool    *spool
-	client   *client
-	m        *reporterMetrics
-	wake     chan struct{}
-	triggers chan string
-	limit    int    // batch size now; shrinks to isolate a refused report
-	pkgSeq   uint64 // sequence of the last report made with the package list
-	mu       sync.Mutex
-	nearFull bool
+	cfg       ReporterConfig
+	key       *Key
+	spool     *spool
+	client    *client
+	m         *reporterMetrics
+	wake      chan struct{}
+	triggers  chan string
+	limit     int    // batch size now; shrinks to isolate a refused report
+	pkgSeq    uint64 // sequence of the last report made with the package list
+	mu        sync.Mutex
+	nearFull  bool
+	delivered atomic.Int64 // unix nanoseconds of the last acknowledgement
 }
 
 // NewReporter opens the spool under cfg.StateDir; Run starts reporting.

@@ -245,8 +245,12 @@ func testReporterOutage(t *testing.T, u *upstream) {
 		t.Fatal(err)
 	}
 	start := time.Now()
+	if !r.LastDelivered().IsZero() {
+		t.Error("LastDelivered is set before anything was sent")
+	}
 	stop := running(r)
 	waitFor(t, "10 reports stored", func() bool { return u.lastSeq("i-1") >= 10 })
+	waitFor(t, "LastDelivered set", func() bool { return !r.LastDelivered().Before(start) })
 	t.Logf("up: %v", time.Since(start))
 	u.stop()
 	waitFor(t, "15 reports spooled in the outage", func() bool { return r.Pending() >= 15 })

@@ -53,6 +53,15 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// LastDelivered is when the server last acknowledged a report; zero if
+// never since this Reporter was made.
+func (r *Reporter) LastDelivered() time.Time {
+	if ns := r.delivered.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
 // Flush sends until the spool is empty or ctx ends, for a last report
 // before the instance stops. It must not run beside Run.
 func (r *Reporter) Flush(ctx context.Context) error {
@@ -102,6 +111,7 @@ func (r *Reporter) sendOnce(ctx context.Context) error {
 		return err
 	}
 	r.m.sent.Add(float64(len(batch)))
+	r.delivered.Store(time.Now().UnixNano())
 	r.limit = r.cfg.BatchSize
 	r.spoolLevel()
 	return nil

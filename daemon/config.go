@@ -40,7 +40,7 @@ type Config struct {
 type Enforcement struct {
 	Root    RootConfig    `yaml:"root"`
 	Exec    ExecConfig    `yaml:"exec"`
-	Caps    FamilyConfig  `yaml:"caps"`
+	Caps    CapsConfig    `yaml:"caps"`
 	Tamper  FamilyConfig  `yaml:"tamper"`
 	SELinux SELinuxConfig `yaml:"selinux"`
 }
@@ -48,6 +48,15 @@ type Enforcement struct {
 // FamilyConfig is a rule family's mode: enforce, audit or off.
 type FamilyConfig struct {
 	Mode string `yaml:"mode"`
+}
+
+// CapsConfig is the capability-gate family.
+type CapsConfig struct {
+	Mode string `yaml:"mode"`
+	// HostCgroups are cgroup v2 folders whose processes are host context
+	// even in a private mount namespace (systemd services with
+	// PrivateTmp= or ProtectSystem=); default /sys/fs/cgroup/system.slice.
+	HostCgroups []string `yaml:"hostCgroups"`
 }
 
 // RootConfig is the immutable-root family.
@@ -183,6 +192,7 @@ func (c *Config) Validate() error {
 	absPaths(bad, "enforcement.root.protect", c.Enforcement.Root.Protect)
 	absPaths(bad, "enforcement.root.mountAllow", c.Enforcement.Root.MountAllow)
 	absPaths(bad, "enforcement.exec.allowCgroups", c.Enforcement.Exec.AllowCgroups)
+	absPaths(bad, "enforcement.caps.hostCgroups", c.Enforcement.Caps.HostCgroups)
 	if len(c.Enforcement.Root.Protect) == 0 && c.Enforcement.Root.Mode != "off" {
 		bad("enforcement.root.protect", "empty while the root family is %s: name at least one mount point, such as /", c.Enforcement.Root.Mode)
 	}

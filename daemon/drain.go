@@ -25,20 +25,30 @@ type Stopped struct {
 	Err           error
 }
 
-// drainer stops every running task through containerd: SIGTERM, then
-// SIGKILL once the container's stop timeout (label sh.moat.stop-timeout,
-// default from the lifecycle settings, at most 120 s) has passed.
+// Drain stops every running task through containerd, in the given
+// namespaces or in all of them: SIGTERM, then SIGKILL once the
+// container's stop timeout (label sh.moat.stop-timeout, else defaultStop,
+// at most 120 s) has passed. It waits for every task.
+func Drain(ctx context.Context, c *containerd.Client, defaultStop time.Duration, log *slog.Logger, namespaces ...string) ([]Stopped, error) {
+	d := &drainer{client: c, defaultStop: defaultStop, log: log, only: namespaces}
+	return d.Drain(ctx)
+}
+
 type drainer struct {
 	client      *containerd.Client
 	defaultStop time.Duration
 	log         *slog.Logger
+	only        []string
 }
 
-// Drain stops all tasks in every namespace and waits for them.
+// Drain stops all tasks in every namespace (or d.only) and waits for them.
 func (d *drainer) Drain(ctx context.Context) ([]Stopped, error) {
-	nss, err := d.client.NamespaceService().List(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list containerd namespaces: %w", err)
+	nss := d.only
+	if len(nss) == 0 {
+		var err error
+		if nss, err = d.client.NamespaceService().List(ctx); err != nil {
+			return nil, fmt.Errorf("list containerd namespaces: %w", err)
+		}
 	}
 	var (
 		mu  sync.Mutex

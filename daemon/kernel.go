@@ -31,7 +31,7 @@ var (
 func ReadKernel() KernelState {
 	var k KernelState
 	k.LSMs = strings.FieldsFunc(readTrim(filepath.Join(sysRoot, "kernel/security/lsm")), func(r rune) bool { return r == ',' })
-	k.SELinux = selinuxState()
+	k.SELinux = readSELinuxState()
 	k.CgroupV2 = fsMagic(filepath.Join(sysRoot, "fs/cgroup")) == unix.CGROUP2_SUPER_MAGIC
 	k.BPFFS = fsMagic(filepath.Join(sysRoot, "fs/bpf")) == unix.BPF_FS_MAGIC
 	k.Lockdown = lockdownMode(readTrim(filepath.Join(sysRoot, "kernel/security/lockdown")))
@@ -83,7 +83,7 @@ func (k KernelState) suggestLSM() string {
 	return strings.Join(append(list, "selinux", "bpf"), ",")
 }
 
-func selinuxState() string {
+func readSELinuxState() string {
 	enforce, err := os.ReadFile(filepath.Join(sysRoot, "fs/selinux/enforce"))
 	if err != nil {
 		return "absent"

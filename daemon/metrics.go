@@ -15,7 +15,6 @@ type metrics struct {
 	toDrain       prometheus.Gauge
 	toTerminate   prometheus.Gauge
 	draining      prometheus.Gauge
-	spoolDepth    prometheus.Gauge
 	deliveryLag   prometheus.Gauge
 	liveTasks     prometheus.Gauge
 	familyEnforce *prometheus.GaugeVec
@@ -36,14 +35,13 @@ func newMetrics(droppedEvents func() float64) *metrics {
 	m.toDrain = gauge("moat_seconds_to_drain_by", "Seconds until the instance must have drained.")
 	m.toTerminate = gauge("moat_seconds_to_terminate_by", "Seconds until the instance is stopped.")
 	m.draining = gauge("moat_draining", "1 while the instance drains.")
-	m.spoolDepth = gauge("moat_report_spool_depth", "Attestation reports waiting in the spool.")
-	m.deliveryLag = gauge("moat_report_delivery_lag_seconds", "Seconds since the last report was delivered.")
+	m.deliveryLag = gauge("moat_report_delivery_lag_seconds", "Seconds since the last report was acknowledged (the spool depth is moat_attest_spool_reports).")
 	m.liveTasks = gauge("moat_live_tasks", "Tasks with at least one live container.")
 	m.familyEnforce = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "moat_rule_family_mode", Help: "1 for the mode each rule family runs in.",
 	}, []string{"rule", "mode"})
 	m.reg.MustRegister(m.denials, m.dropped, m.admissions, m.age, m.toDrain, m.toTerminate,
-		m.draining, m.spoolDepth, m.deliveryLag, m.liveTasks, m.familyEnforce,
+		m.draining, m.deliveryLag, m.liveTasks, m.familyEnforce,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -238,7 +238,7 @@ func (x *env) importImages() error {
 		}
 		path := filepath.Join(x.dir, strings.NewReplacer("/", "_", ":", "_").Replace(name)+".tar")
 		os.WriteFile(path, data, 0o644)
-		for _, ns := range []string{"default", "k8s.io"} {
+		for _, ns := range []string{"default", "k8s.io", drainNamespace} {
 			if out, err := x.ctr(ns, "images", "import", path); err != nil {
 				return fmt.Errorf("import %s in %s: %w\n%s", name, ns, err, out)
 			}

@@ -18,6 +18,8 @@ commands:
   status --json   the same as JSON
   events          follow audit events
   events --json   the same as JSON lines
+  reload          reload moatd's configuration file (it stays unchanged on any error)
+  drain           drain the instance now (operator request)
 `
 
 // CLI is the moat command. It returns the process exit code.
@@ -48,6 +50,14 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 		err = printStatus(ctx, c, stdout, *asJSON)
 	case "events":
 		err = followEvents(ctx, c, stdout, *asJSON)
+	case "reload":
+		if err = c.Reload(ctx); err == nil {
+			fmt.Fprintln(stdout, "moatd reloaded its configuration")
+		}
+	case "drain":
+		if err = c.Drain(ctx); err == nil {
+			fmt.Fprintln(stdout, "moatd drains the instance")
+		}
 	default:
 		fmt.Fprintf(stderr, "moat: unknown command %q\n", fs.Arg(0))
 		fs.Usage()

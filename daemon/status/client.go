@@ -56,6 +56,30 @@ func (c *Client) Events(ctx context.Context, fn func(raw []byte) error) error {
 	return sc.Err()
 }
 
+// Reload asks moatd to reload its configuration file.
+func (c *Client) Reload(ctx context.Context) error { return c.post(ctx, "/v1/reload") }
+
+// Drain asks moatd to drain the instance now.
+func (c *Client) Drain(ctx context.Context) error { return c.post(ctx, "/v1/drain") }
+
+func (c *Client) post(ctx context.Context, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://moatd"+path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("moatd status socket %s: %w (is moatd running?)", c.socket, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		var e struct{ Error string }
+		json.NewDecoder(resp.Body).Decode(&e)
+		return fmt.Errorf("moatd: %s: %s %s", path, resp.Status, e.Error)
+	}
+	return nil
+}
+
 func (c *Client) get(ctx context.Context, path string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://moatd"+path, nil)
 	if err != nil {

@@ -3,6 +3,7 @@ package status
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"net"
 	"net/http"
@@ -58,6 +59,38 @@ func TestWriteTableGolden(t *testing.T) {
 type fixed Status
 
 func (f fixed) Status(context.Context) Status { return Status(f) }
+
+// operated is a source that also takes operator requests.
+type operated struct {
+	fixed
+	reloadErr error
+	drained   bool
+}
+
+func (o *operated) Reload(context.Context) error { return o.reloadErr }
+func (o *operated) RequestDrain(context.Context) error {
+	o.drained = true
+	return nil
+}
+
+func TestCLIReloadAndDrain(t *testing.T) {
+	op := &operated{fixed: fixed(sample()), reloadErr: errors.New("enforcement.caps.mode: \"x\" is not a mode")}
+	sock := filepath.Join(t.TempDir(), "status.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: Handler(op, NewBroadcaster())}
+	go srv.Serve(l)
+	defer srv.Close()
+	var out, errb bytes.Buffer
+	if code := CLI([]string{"--socket", sock, "reload"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "is not a mode") {
+		t.Errorf("reload refused: exit %d, stderr %q", code, errb.String())
+	}
+	if code := CLI([]string{"--socket", sock, "drain"}, &out, &errb); code != 0 || !op.drained {
+		t.Errorf("drain: exit %d, drained %v", code, op.drained)
+	}
+}
 
 func serve(t *testing.T, b *Broadcaster) string {
 	t.Helper()

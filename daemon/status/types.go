@@ -69,7 +69,8 @@ type Reporting struct {
 // event that a rule in audit mode would have denied.
 type Record struct {
 	Time       time.Time `json:"time"`
-	Rule       string    `json:"rule"`    // root, exec, caps, tamper
+	Rule       string    `json:"rule"`    // the family: root, exec, caps, tamper
+	Check      string    `json:"check"`   // the rule within it, e.g. root-mount
 	Hook       string    `json:"hook"`    // the LSM hook
 	Verdict    string    `json:"verdict"` // denied or audited
 	Pid        uint32    `json:"pid"`

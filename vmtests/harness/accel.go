@@ -11,6 +11,25 @@ import (
 	"time"
 )
 
+// ProbeAccel returns "kvm" when KVM really runs a guest here, else "tcg"
+// (see probeAccel); o.Accel, when set, wins.
+func ProbeAccel(ctx context.Context, o Options, k Kernel) string {
+	if o.Accel != "" {
+		return o.Accel
+	}
+	if o.CacheDir == "" {
+		if def, err := FromEnv(); err == nil {
+			o.CacheDir = def.CacheDir
+		}
+	}
+	tmp, err := os.MkdirTemp("", "moat-vm-probe-")
+	if err != nil {
+		return "tcg"
+	}
+	defer os.RemoveAll(tmp)
+	return probeAccel(ctx, o, k, tmp)
+}
+
 // probeAccel says whether KVM really runs a guest here: /dev/kvm can exist
 // and still fail for ordinary kernels. It boots the init alone under KVM
 // once and caches the answer for this host kernel and QEMU.

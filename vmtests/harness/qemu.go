@@ -32,11 +32,17 @@ func qemuArgs(o Options, k Kernel, accel, initrd, console string) []string {
 		"-serial", "file:" + console, // ttyS0: the kernel console
 		"-chardev", "stdio,id=out,signal=off", "-serial", "chardev:out", // ttyS1: the test
 	}
+	return append(args, AccelArgs(accel, o.Icount)...)
+}
+
+// AccelArgs are QEMU's accelerator and CPU arguments: KVM with the host's
+// CPU, or multi-threaded TCG, deterministic with icount.
+func AccelArgs(accel string, icount bool) []string {
 	if accel == "kvm" {
-		return append(args, "-accel", "kvm", "-cpu", "host")
+		return []string{"-accel", "kvm", "-cpu", "host"}
 	}
-	args = append(args, "-accel", "tcg,thread=multi", "-cpu", "max")
-	if o.Icount {
+	args := []string{"-accel", "tcg,thread=multi", "-cpu", "max"}
+	if icount {
 		args = append(args, "-icount", "shift=0,sleep=off")
 	}
 	return args

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/moat-sh/moat/vmtests/rootfs"
 )
 
 // Main is the whole program behind cmd/moat-vmexec: the VM's init when it
@@ -63,7 +65,7 @@ func buildImage(tmp string, k Kernel, binary string, args []string, initrd strin
 	if err != nil {
 		return err
 	}
-	if dynamic(self) {
+	if rootfs.Dynamic(self) {
 		return fmt.Errorf("%s is dynamically linked; build it with CGO_ENABLED=0 (make bin/moat-vmexec)", self)
 	}
 	m, err := newImage(tmp)
@@ -73,12 +75,12 @@ func buildImage(tmp string, k Kernel, binary string, args []string, initrd strin
 	if err := m.copyFile(self, "/init"); err != nil {
 		return err
 	}
-	if err := m.addBusybox(); err != nil {
+	if err := m.AddBusybox(); err != nil {
 		return err
 	}
 	spec := runSpec{Binary: "/moat/test.bin", Args: args, Env: guestEnv()}
 	if binary != "" {
-		if dynamic(binary) {
+		if rootfs.Dynamic(binary) {
 			return fmt.Errorf("%s is dynamically linked, and the VM has no C library: run go test with CGO_ENABLED=0 (make vmtest does)", binary)
 		}
 		if err := m.copyFile(binary, spec.Binary); err != nil {
@@ -108,7 +110,7 @@ func addPackage(m *image, k Kernel, spec *runSpec) error {
 	}
 	td := filepath.Join(dir, "testdata")
 	if _, err := os.Stat(td); err == nil {
-		if err := m.copyTree(td, filepath.Join(pkgRoot, td)); err != nil {
+		if err := m.CopyDir(td, filepath.Join(pkgRoot, td)); err != nil {
 			return fmt.Errorf("copy testdata: %w", err)
 		}
 	}
@@ -117,7 +119,7 @@ func addPackage(m *image, k Kernel, spec *runSpec) error {
 		return err
 	}
 	for _, t := range tools {
-		if err := m.addTool(t); err != nil {
+		if err := m.AddTool(t); err != nil {
 			return err
 		}
 	}

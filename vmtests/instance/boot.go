@@ -27,7 +27,7 @@ type BootSpec struct {
 	Image      *Image
 	Scenario   Scenario
 	Forwards   []Forward
-	VM         harness.Options // MemoryMB, CPUs, Timeout, Accel ("" is tcg), Verbose
+	VM         harness.Options // MemoryMB, CPUs, Timeout, Accel ("" probes KVM), Verbose
 	Output     io.Writer       // the scenario's output
 	DataDiskMB int             // 0 is 4096 (sparse)
 	Console    string          // keep the kernel console and unit logs here; "" for a temporary file
@@ -55,6 +55,7 @@ func Boot(ctx context.Context, b BootSpec) (Result, error) {
 	if err := b.defaults(tmp); err != nil {
 		return Result{}, err
 	}
+	b.VM.Accel = harness.ProbeAccel(ctx, b.VM, b.Image.Kernel)
 	initrd, data := filepath.Join(tmp, "initramfs.cpio"), filepath.Join(tmp, "data.ext4")
 	if err := b.Image.stage1(tmp, b.Scenario, initrd); err != nil {
 		return Result{}, fmt.Errorf("stage-1 initramfs: %w", err)
@@ -140,14 +141,7 @@ func (b *BootSpec) qemuArgs(initrd, data string) []string {
 	args = append(args, drive("hash", img.Hash, guest.SerialHash, true)...)
 	args = append(args, drive("data", data, guest.SerialData, false)...)
 	args = append(args, "-netdev", netdev(b.Forwards), "-device", "virtio-net-pci,netdev=net0")
-	if b.VM.Accel == "kvm" {
-		return append(args, "-accel", "kvm", "-cpu", "host")
-	}
-	args = append(args, "-accel", "tcg,thread=multi", "-cpu", "max")
-	if b.VM.Icount {
-		args = append(args, "-icount", "shift=0,sleep=off")
-	}
-	return args
+	return append(args, harness.AccelArgs(b.VM.Accel, b.VM.Icount)...)
 }
 
 func drive(id, file, serial string, readOnly bool) []string {

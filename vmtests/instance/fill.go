@@ -13,38 +13,38 @@ import (
 
 // fillTree puts every input in the root tree.
 func (s *Spec) fillTree(t *tree) error {
-	if err := t.addBusybox(); err != nil {
+	if err := t.AddBusybox(); err != nil {
 		return err
 	}
 	for _, tool := range append([]string{"runc"}, s.Tools...) {
-		if err := t.addTool(tool); err != nil {
+		if err := t.AddTool(tool); err != nil {
 			return err
 		}
 	}
 	for _, name := range containerdBins {
-		if err := t.copy(filepath.Join(s.ContainerdBin, name), "/usr/bin/"+name, 0o755); err != nil {
+		if err := t.Copy(filepath.Join(s.ContainerdBin, name), "/usr/bin/"+name, 0o755); err != nil {
 			return fmt.Errorf("%w (scripts/containerd builds it)", err)
 		}
 	}
 	for _, f := range append(append([]File{}, s.Binaries...), s.Files...) {
-		if err := t.copy(f.Host, f.Guest, f.Mode); err != nil {
+		if err := t.Copy(f.Host, f.Guest, f.Mode); err != nil {
 			return err
 		}
 	}
-	if err := os.MkdirAll(t.path(ContainerdConfDir), 0o755); err != nil {
+	if err := os.MkdirAll(t.Path(ContainerdConfDir), 0o755); err != nil {
 		return err
 	}
-	if err := t.copy(s.Supervisor, "/sbin/init", 0o755); err != nil {
+	if err := t.Copy(s.Supervisor, "/sbin/init", 0o755); err != nil {
 		return err
 	}
-	os.Remove(t.path("/usr/sbin/moat-supervise"))
-	if err := os.Symlink("/sbin/init", t.path("/usr/sbin/moat-supervise")); err != nil {
+	os.Remove(t.Path("/usr/sbin/moat-supervise"))
+	if err := os.Symlink("/sbin/init", t.Path("/usr/sbin/moat-supervise")); err != nil {
 		return err
 	}
 	if err := s.writeEtc(t); err != nil {
 		return err
 	}
-	return t.addBusyboxImage()
+	return addBusyboxImage(t)
 }
 
 func (s *Spec) writeEtc(t *tree) error {
@@ -59,17 +59,17 @@ func (s *Spec) writeEtc(t *tree) error {
 		UnitsPath:         string(units), ContainerdConfigPath: DefaultContainerdConfig,
 	}
 	for path, body := range files {
-		if err := t.write(path, []byte(body), 0o644); err != nil {
+		if err := t.Write(path, []byte(body), 0o644); err != nil {
 			return err
 		}
 	}
 	if s.ContainerdConfig != "" {
-		if err := t.copy(s.ContainerdConfig, ContainerdConfigPath, 0o644); err != nil {
+		if err := t.Copy(s.ContainerdConfig, ContainerdConfigPath, 0o644); err != nil {
 			return err
 		}
 	}
 	if s.MoatConfig != "" {
-		return t.copy(s.MoatConfig, MoatConfigPath, 0o644)
+		return t.Copy(s.MoatConfig, MoatConfigPath, 0o644)
 	}
 	return nil
 }

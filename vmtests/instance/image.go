@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/moat-sh/moat/vmtests/rootfs"
+
 	"github.com/moat-sh/moat/vmtests/harness"
 	"github.com/moat-sh/moat/vmtests/instance/guest"
 )
@@ -106,7 +108,7 @@ func (s *Spec) fill() error {
 	if s.Supervisor == "" {
 		return fmt.Errorf("spec: Supervisor is empty: build cmd/moat-supervise with CGO_ENABLED=0")
 	}
-	if dynamic(s.Supervisor) {
+	if rootfs.Dynamic(s.Supervisor) {
 		return fmt.Errorf("spec: Supervisor %s is dynamically linked: build it with CGO_ENABLED=0", s.Supervisor)
 	}
 	if s.ContainerdBin == "" {
@@ -146,7 +148,7 @@ func (s *Spec) build(ctx context.Context, img *Image, key string) error {
 	}
 	out := filepath.Join(tmp, "out")
 	os.MkdirAll(out, 0o755)
-	v, err := packVerity(ctx, t.root, out, s.FileContexts, key)
+	v, err := packVerity(ctx, t.Root, out, s.FileContexts, key)
 	if err != nil {
 		return err
 	}

@@ -28,12 +28,12 @@ func (img *Image) stage1(dir string, sc Scenario, out string) error {
 		return err
 	}
 	cfg := guest.Stage1Config{}
-	if err := t.copy(img.Supervisor, "/init", 0o755); err != nil {
+	if err := t.Copy(img.Supervisor, "/init", 0o755); err != nil {
 		return err
 	}
 	for _, rel := range img.Modules {
 		dst := filepath.Join("/lib/modules", img.Kernel.Release, rel)
-		if err := t.copy(filepath.Join(img.Kernel.Modules, rel), dst, 0o644); err != nil {
+		if err := t.Copy(filepath.Join(img.Kernel.Modules, rel), dst, 0o644); err != nil {
 			return err
 		}
 		cfg.Modules = append(cfg.Modules, dst)
@@ -48,23 +48,23 @@ func (img *Image) stage1(dir string, sc Scenario, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := t.write(guest.Stage1ConfigPath, b, 0o644); err != nil {
+	if err := t.Write(guest.Stage1ConfigPath, b, 0o644); err != nil {
 		return err
 	}
-	return packCpio(t.root, out)
+	return packCpio(t.Root, out)
 }
 
 func addScenario(t *tree, sc Scenario) error {
 	const dir = "/scenario" // stage 1 copies it to guest.ScenarioDir
 	name := filepath.Base(sc.Program)
-	if err := t.copy(sc.Program, filepath.Join(dir, name), 0o755); err != nil {
+	if err := t.Copy(sc.Program, filepath.Join(dir, name), 0o755); err != nil {
 		return err
 	}
 	for _, f := range sc.Files {
 		if filepath.IsAbs(f.Guest) || strings.HasPrefix(filepath.Clean(f.Guest), "..") {
 			return fmt.Errorf("file %q: Guest must be relative to the scenario folder", f.Guest)
 		}
-		if err := t.copy(f.Host, filepath.Join(dir, f.Guest), f.Mode); err != nil {
+		if err := t.Copy(f.Host, filepath.Join(dir, f.Guest), f.Mode); err != nil {
 			return err
 		}
 	}
@@ -72,7 +72,7 @@ func addScenario(t *tree, sc Scenario) error {
 	if err != nil {
 		return err
 	}
-	return t.write(filepath.Join(dir, guest.ScenarioFile), b, 0o644)
+	return t.Write(filepath.Join(dir, guest.ScenarioFile), b, 0o644)
 }
 
 // packCpio writes a folder as an uncompressed newc cpio archive.

@@ -119,7 +119,7 @@ func tarFiles(files [][2][]byte) ([]byte, error) {
 }
 
 // addBusyboxImage writes the busybox OCI archive into the tree.
-func (t *tree) addBusyboxImage() error {
+func addBusyboxImage(t *tree) error {
 	bb, err := staticBusybox()
 	if err != nil {
 		return err
@@ -136,5 +136,5 @@ func (t *tree) addBusyboxImage() error {
 	if err != nil {
 		return fmt.Errorf("busybox image: %w", err)
 	}
-	return t.write(BusyboxImagePath, archive, 0o644)
+	return t.Write(BusyboxImagePath, archive, 0o644)
 }
