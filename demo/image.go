@@ -17,6 +17,10 @@ const (
 	dpkgStatus  = "/usr/share/moat-demo/dpkg-status" // copied to /var/lib/dpkg/status
 )
 
+// execAudit is the sed program that turns the exec family's mode from
+// enforce to audit in the configuration.
+const execAudit = `/^  exec:$/{n;s/mode: enforce/mode: audit/;}`
+
 // units are the instance's default units with two changes: demo-setup
 // copies the configuration and the enrolment token (a per-boot scenario
 // file, so that the image stays cached) to the data disk, and moatd reads
@@ -33,7 +37,7 @@ const (
 // run a scenario program from the image.
 func units() []guest.Unit {
 	setup := instance.NewUnit("demo-setup", "/bin/sh", guest.TypeOneshot, "-c",
-		"mkdir -p "+guestDir+" /var/log/moat && sed '/^  exec:$/{n;s/mode: enforce/mode: audit/;}' "+
+		"mkdir -p "+guestDir+" /var/log/moat && sed '"+execAudit+"' "+
 			instance.MoatConfigPath+" > "+guestConfig+" && cp /run/moat/scenario/enrol-token "+guestDir+"/enrol-token"+
 			" && mkdir -p /var/lib/dpkg && cp "+dpkgStatus+" /var/lib/dpkg/status")
 	moatd := instance.MoatdUnit()
