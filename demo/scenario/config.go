@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -45,12 +46,19 @@ func section(cfg map[string]any, key string) map[string]any {
 	return m
 }
 
-// reload has moatd apply its configuration file. Only PID 1 may signal
-// moatd (the tamper rule refuses anyone else's SIGHUP, this program's
-// too), and moat-supervise has no reload command: so moatd is restarted
-// through it, which re-reads the file; containers and the rules in the
-// kernel stay.
+// reload has moatd apply its configuration file: `moat reload` when the
+// CLI has it; else moatd is restarted through the supervisor, which
+// re-reads the file (only PID 1 may signal moatd: the tamper rule refuses
+// anyone else's SIGHUP, this program's too). Containers and the rules in
+// the kernel stay either way.
 func reload() error {
+	out, err := sh(60*time.Second, "moat", "reload")
+	switch {
+	case err == nil:
+		return nil
+	case !strings.Contains(out, "unknown command"):
+		return fmt.Errorf("moat reload: %w", err)
+	}
 	if _, err := ctl("stop", "moatd"); err != nil {
 		return err
 	}
