@@ -38,6 +38,7 @@ func (o Options) buildBinaries(ctx context.Context) (binaries, error) {
 		pkgs = append(pkgs, "./cmd/moat-policy")
 	}
 	o.say("building %s", strings.Join(append(append([]string{}, commands...), "the scenario"), ", "))
+	defer o.ticker("still building")()
 	if err := o.goBuild(ctx, b.dir+"/", pkgs...); err != nil {
 		return b, err
 	}
@@ -117,4 +118,22 @@ func writeDpkgStatus(ctx context.Context, path string) error {
 		return fmt.Errorf("dpkg-query -s %s: %w (make deps installs them)", strings.Join(imagePackages, " "), err)
 	}
 	return os.WriteFile(path, out, 0o644)
+}
+
+// ticker says what is going on every 15 s until the returned stop.
+func (o Options) ticker(what string) (stop func()) {
+	start, done := time.Now(), make(chan struct{})
+	go func() {
+		t := time.NewTicker(15 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				o.say("%s (%s)", what, time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	return func() { close(done) }
 }
