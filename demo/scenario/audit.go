@@ -67,9 +67,9 @@ func (m mark) lines() []string {
 	return out
 }
 
-// audit waits up to 3 s for audit events since the mark that match, and
-// describes them (at most three).
-func (m mark) audit(match func(event) bool) (string, bool) {
+// audit waits up to 3 s for want audit events since the mark that match,
+// and describes those found (at most three).
+func (m mark) audit(want int, match func(event) bool) (string, bool) {
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		var found []string
@@ -79,7 +79,7 @@ func (m mark) audit(match func(event) bool) (string, bool) {
 				found = append(found, e.String())
 			}
 		}
-		if len(found) > 0 || time.Now().After(deadline) {
+		if len(found) >= want || time.Now().After(deadline) {
 			if len(found) > 3 {
 				found = append(found[:3], fmt.Sprintf("(+%d more)", len(found)-3))
 			}

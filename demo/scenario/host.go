@@ -50,7 +50,7 @@ func (d *demo) exec() (string, error) {
 	if copyErr == nil {
 		copyEv, copyErr = refused(copyPath, "sh", "-c", "echo copied shell")
 	}
-	ev, _ := m.audit(rule("exec"))
+	ev, _ := m.audit(2, rule("exec"))
 	if err := errors.Join(hostErr, copyErr); err != nil {
 		return "", fmt.Errorf("%w; %s", err, ev)
 	}
@@ -108,7 +108,7 @@ func (d *demo) root() (string, error) {
 		}
 		return err
 	}, nop)
-	a, _ := m.audit(rule("root"))
+	a, _ := m.audit(3, rule("root"))
 	ev = append(ev, a)
 	if err := errors.Join(errs...); err != nil {
 		return "", fmt.Errorf("%w; %s", err, strings.Join(ev, "; "))
