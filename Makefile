@@ -8,7 +8,7 @@ export CGO_ENABLED ?= 0
 
 BIN := $(CURDIR)/bin
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-VMEXEC := $(BIN)/moat-vmexec
+VMEXEC := bin/moat-vmexec
 # Packages whose tests need a real kernel: they run in the VM (-tags vmtest).
 VM_PKGS := ./bpf/... ./policy/selinux/... ./vmtests/ ./vmtests/moatd/
 
@@ -50,6 +50,6 @@ $(VMEXEC): gocheck FORCE
 FORCE:
 
 vmtest: deps build $(VMEXEC) ## the tests that need a real kernel, each package in a QEMU VM
-	$(GO) test -count=1 -p 1 -v -tags vmtest -exec $(VMEXEC) $(VM_PKGS)
+	$(GO) test -count=1 -p 1 -v -tags vmtest -exec $(CURDIR)/$(VMEXEC) $(VM_PKGS)
 
 test: deps lint generate-check unit vmtest ## the whole suite: lint, generated files, host tests, VM tests

@@ -69,16 +69,72 @@ func guestRun(out *os.File) int {
 	return runTest(spec, out)
 }
 
+// mounted says that mountAll ran: the init may call it early, to open
+// its serial port, and again in guestRun.
+var mounted bool
+
 func mountAll() error {
+	if mounted {
+		return nil
+	}
+	mounted = true
 	var errs []error
 	for _, m := range guestMounts {
 		os.MkdirAll(m.target, 0o755)
-		err := unix.Mount(m.fstype, m.target, m.fstype, 0, m.data)
+		shadow, err := shadowContent(m.target)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		err = unix.Mount(m.fstype, m.target, m.fstype, 0, m.data)
 		if err != nil && !errors.Is(err, unix.EBUSY) {
 			errs = append(errs, fmt.Errorf("mount %s on %s: %w", m.fstype, m.target, err))
+			continue
 		}
+		errs = append(errs, bindBack(shadow, m.target))
 	}
 	return errors.Join(errs...)
+}
+
+// shadowContent moves what the image holds under a mount target (a tool
+// under /tmp/..., from a checkout under /tmp) aside, so that bindBack can
+// show it again through the new mount. It returns "" when there is none.
+func shadowContent(target string) (string, error) {
+	entries, err := os.ReadDir(target)
+	if err != nil || len(entries) == 0 || (target != "/tmp" && target != "/run") {
+		return "", nil
+	}
+	shadow := filepath.Join("/moat/shadow", target)
+	if err := os.MkdirAll(filepath.Dir(shadow), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Rename(target, shadow); err != nil {
+		return "", fmt.Errorf("move the image's %s aside: %w", target, err)
+	}
+	return shadow, os.MkdirAll(target, 0o755)
+}
+
+// bindBack binds each top-level entry of shadow into target.
+func bindBack(shadow, target string) error {
+	if shadow == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(shadow)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		src, dst := filepath.Join(shadow, e.Name()), filepath.Join(target, e.Name())
+		if e.IsDir() {
+			os.MkdirAll(dst, 0o755)
+		} else {
+			os.WriteFile(dst, nil, 0o644)
+		}
+		if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind %s on %s: %w", src, dst, err)
+		}
+	}
+	return nil
 }
 
 // makeRaw turns off the tty's output processing so that \n stays \n.
