@@ -35,7 +35,8 @@ func (d *demo) status() (attest.InstanceStatus, error) {
 // waitStatus polls the server until ok holds: for the timeout while the
 // instance has no report there, for 15 s more at most once it has one.
 func (d *demo) waitStatus(timeout time.Duration, ok func(attest.InstanceStatus) bool) (attest.InstanceStatus, error) {
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
+	deadline := start.Add(timeout)
 	reported := false
 	for {
 		st, err := d.status()
@@ -52,7 +53,7 @@ func (d *demo) waitStatus(timeout time.Duration, ok func(attest.InstanceStatus) 
 			if err != nil {
 				return st, err
 			}
-			return st, fmt.Errorf("not so after %s: %s", timeout, describe(st))
+			return st, fmt.Errorf("not so after %s: %s", time.Since(start).Round(time.Second), describe(st))
 		}
 		time.Sleep(time.Second)
 	}
