@@ -14,7 +14,11 @@ import (
 )
 
 func (o Options) boot(ctx context.Context, img *instance.Image, b binaries, srv *attestd, tmp string, out *Outcome) (instance.Result, error) {
-	o.say("booting the instance VM (QEMU, %d vCPUs, %d MiB; accel %q; the scenario starts once every unit is up)", o.VM.CPUs, o.VM.MemoryMB, o.VM.Accel)
+	accel := o.VM.Accel
+	if accel == "" {
+		accel = "probed"
+	}
+	o.say("booting the instance VM (QEMU, %d vCPUs, %d MiB, accel %s; the scenario starts once every unit is up)", o.VM.CPUs, o.VM.MemoryMB, accel)
 	lines := &lineTee{out: o.Out}
 	ready := false
 	progress := func(e instance.Event) {
