@@ -12,7 +12,7 @@ VMEXEC := bin/moat-vmexec
 # Packages whose tests need a real kernel: they run in the VM (-tags vmtest).
 VM_PKGS := ./bpf/... ./policy/selinux/... ./vmtests/ ./vmtests/moatd/
 
-.PHONY: help deps build generate generate-check test unit vmtest lint gocheck
+.PHONY: help deps build generate generate-check test unit vmtest lint gocheck demo
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,5 +51,8 @@ FORCE:
 
 vmtest: deps build $(VMEXEC) ## the tests that need a real kernel, each package in a QEMU VM
 	$(GO) test -count=1 -p 1 -v -tags vmtest -exec $(CURDIR)/$(VMEXEC) $(VM_PKGS)
+
+demo: deps gocheck ## a managed instance in a QEMU VM: every promise checked, PASS or FAIL with evidence (docs/demo.md)
+	$(GO) run ./cmd/moat-demo
 
 test: deps lint generate-check unit vmtest ## the whole suite: lint, generated files, host tests, VM tests

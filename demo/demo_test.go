@@ -25,8 +25,10 @@ func TestConfig(t *testing.T) {
 			t.Errorf("enforcement.%s.mode = %q, want enforce", family, mode)
 		}
 	}
-	if c.Enforcement.SELinux.Mode != "enforcing" || c.Enforcement.SELinux.Policy != policyPath {
-		t.Errorf("selinux = %+v, want enforcing with %s", c.Enforcement.SELinux, policyPath)
+	// Permissive until the instance runs containerd in moat_runtime_t and
+	// labels task files (docs/demo.md, "known gaps").
+	if c.Enforcement.SELinux.Mode != "permissive" || c.Enforcement.SELinux.Policy != policyPath {
+		t.Errorf("selinux = %+v, want permissive with %s", c.Enforcement.SELinux, policyPath)
 	}
 	u, err := url.Parse(c.Attestation.Endpoint)
 	if err != nil || u.Hostname() != "attest.moat.internal" || u.Port() != "8443" {
