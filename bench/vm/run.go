@@ -1,0 +1,70 @@
+package vm
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"time"
+)
+
+// Sample is one operation's mean time in one configuration and round.
+type Sample struct {
+	Op      string  `json:"op"`
+	Config  string  `json:"config"`
+	Round   int     `json:"round"`
+	NsPerOp float64 `json:"ns_per_op"`
+}
+
+// Run measures every operation under every configuration, rounds times,
+// configurations interleaved (A B C A B C ...), each applied before its
+// turn and reverted after it.
+func Run(cfgs []Config, ops []Op, rounds int) ([]Sample, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	var out []Sample
+	for r := range rounds {
+		for _, c := range cfgs {
+			s, err := turn(c, ops, r)
+			if err != nil {
+				return out, fmt.Errorf("round %d, %s: %w", r, c.Name(), err)
+			}
+			out = append(out, s...)
+		}
+	}
+	return out, nil
+}
+
+func turn(c Config, ops []Op, round int) ([]Sample, error) {
+	if err := c.Apply(); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	var out []Sample
+	for _, op := range ops {
+		ns, err := measure(op)
+		if err != nil {
+			return nil, errors.Join(err, c.Revert())
+		}
+		out = append(out, Sample{Op: op.Name, Config: c.Name(), Round: round, NsPerOp: ns})
+	}
+	return out, c.Revert()
+}
+
+// measure warms the caches with a tenth of the iterations, then times
+// the rest of them.
+func measure(op Op) (float64, error) {
+	for range max(op.Iters/10, 1) {
+		if err := op.Run(); err != nil {
+			return 0, fmt.Errorf("%s: %w", op.Name, err)
+		}
+	}
+	runtime.GC()
+	start := time.Now()
+	for range op.Iters {
+		if err := op.Run(); err != nil {
+			return 0, fmt.Errorf("%s: %w", op.Name, err)
+		}
+	}
+	return float64(time.Since(start).Nanoseconds()) / float64(op.Iters), nil
+}
