@@ -5,7 +5,7 @@
 // exactly moat's hooks (empty.c), and moat's real rule set — interleaved
 // round by round, so every figure is a ratio to a baseline of the same run.
 //
-// Results leave the VM as lines of JSON prefixed with RowPrefix on the test's
-// standard output; the bench package on the host parses them. Nothing here
+// Results leave the VM as lines of package sample on the test's standard
+// output; the bench package on the host parses them. Nothing here
 // asserts a time.
 package vm

@@ -6,24 +6,18 @@ import (
 	"runtime"
 	"runtime/debug"
 	"time"
-)
 
-// Sample is one operation's mean time in one configuration and round.
-type Sample struct {
-	Op      string  `json:"op"`
-	Config  string  `json:"config"`
-	Round   int     `json:"round"`
-	NsPerOp float64 `json:"ns_per_op"`
-}
+	"github.com/moat-sh/moat/bench/sample"
+)
 
 // Run measures every operation under every configuration, rounds times,
 // configurations interleaved (A B C A B C ...), each applied before its
 // turn and reverted after it.
-func Run(cfgs []Config, ops []Op, rounds int) ([]Sample, error) {
+func Run(cfgs []Config, ops []Op, rounds int) ([]sample.Sample, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	var out []Sample
+	var out []sample.Sample
 	for r := range rounds {
 		for _, c := range cfgs {
 			s, err := turn(c, ops, r)
@@ -36,17 +30,17 @@ func Run(cfgs []Config, ops []Op, rounds int) ([]Sample, error) {
 	return out, nil
 }
 
-func turn(c Config, ops []Op, round int) ([]Sample, error) {
+func turn(c Config, ops []Op, round int) ([]sample.Sample, error) {
 	if err := c.Apply(); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
-	var out []Sample
+	var out []sample.Sample
 	for _, op := range ops {
 		ns, err := measure(op)
 		if err != nil {
 			return nil, errors.Join(err, c.Revert())
 		}
-		out = append(out, Sample{Op: op.Name, Config: c.Name(), Round: round, NsPerOp: ns})
+		out = append(out, sample.Sample{Op: op.Name, Config: c.Name(), Round: round, Value: ns, Unit: "ns"})
 	}
 	return out, c.Revert()
 }

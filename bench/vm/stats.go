@@ -7,17 +7,9 @@ import (
 	"strings"
 
 	"github.com/cilium/ebpf"
+	"github.com/moat-sh/moat/bench/sample"
 	"golang.org/x/sys/unix"
 )
-
-// ProgStat is one LSM program's cost from the kernel's bpf_stats over a
-// pass of every operation.
-type ProgStat struct {
-	Config  string  `json:"config"`
-	Program string  `json:"program"`
-	Runs    uint64  `json:"runs"`
-	MeanNs  float64 `json:"mean_ns"`
-}
 
 type progTotals struct {
 	name    string
@@ -28,7 +20,7 @@ type progTotals struct {
 // StatsPass turns bpf_stats on (kernel.bpf_stats_enabled), runs each
 // operation Iters times under c and reports the mean run time of every
 // LSM program that ran.
-func StatsPass(c Config, ops []Op) ([]ProgStat, error) {
+func StatsPass(c Config, ops []Op) ([]sample.ProgStat, error) {
 	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
 	if err != nil {
 		return nil, fmt.Errorf("enable bpf_stats: %w", err)
@@ -59,15 +51,15 @@ func runAll(ops []Op) error {
 	return nil
 }
 
-func diffStats(cfg string, before, after map[ebpf.ProgramID]progTotals) []ProgStat {
-	var out []ProgStat
+func diffStats(cfg string, before, after map[ebpf.ProgramID]progTotals) []sample.ProgStat {
+	var out []sample.ProgStat
 	for id, a := range after {
 		b := before[id]
 		runs := a.runs - b.runs
 		if runs == 0 {
 			continue
 		}
-		out = append(out, ProgStat{Config: cfg, Program: a.name, Runs: runs,
+		out = append(out, sample.ProgStat{Config: cfg, Program: a.name, Runs: runs,
 			MeanNs: float64(a.runtime-b.runtime) / float64(runs)})
 	}
 	return out

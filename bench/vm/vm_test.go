@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/moat-sh/moat/bench/sample"
 )
 
 // TestHookOverhead is make bench's VM pass: it prints samples, program
@@ -76,7 +78,7 @@ func envRounds(t *testing.T) int {
 
 func emit(t *testing.T, kind string, v any) {
 	t.Helper()
-	if err := Emit(os.Stdout, kind, v); err != nil {
+	if err := sample.Emit(os.Stdout, kind, v); err != nil {
 		t.Fatal(err)
 	}
 }
