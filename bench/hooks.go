@@ -1,10 +1,12 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/moat-sh/moat/bench/sample"
@@ -62,7 +64,11 @@ func hookRows(res sample.Results) []Row {
 	rows := ratioRows(res.Samples, hookOps, hookConfigs, "none", hookGoal)
 	markNoise(rows)
 	rows = append(rows, moatVsEmpty(res.Samples)...)
-	for _, p := range res.Progs {
+	progs := slices.Clone(res.Progs)
+	slices.SortFunc(progs, func(a, b sample.ProgStat) int {
+		return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Program, b.Program))
+	})
+	for _, p := range progs {
 		rows = append(rows, Row{What: "bpf_stats " + p.Program, Config: p.Config, Median: p.MeanNs, Min: p.MeanNs,
 			Max: p.MeanNs, Unit: "ns/run", Target: "—", Met: "n/a", Note: fmt.Sprintf("%d runs", p.Runs)})
 	}
