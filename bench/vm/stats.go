@@ -112,7 +112,8 @@ func programTotals(id ebpf.ProgramID) (progTotals, bool, error) {
 }
 
 // MapMemory sums the memlock of every loaded map whose name starts with
-// prefix ("moat_"), from the kernel's map info.
+// prefix ("moat_"), from the kernel's map info; a ring buffer counts its
+// data size.
 func MapMemory(prefix string) (total uint64, maps int, err error) {
 	var id ebpf.MapID
 	for {
@@ -152,7 +153,12 @@ func mapMemlock(id ebpf.MapID, prefix string) (uint64, bool, error) {
 		return 0, false, nil
 	}
 	n, ok := info.Memlock()
-	if !ok {
+	switch {
+	case info.Type == ebpf.RingBuf && n < uint64(info.MaxEntries):
+		// Linux 6.1 reports a ring buffer's memlock as 0 (key and value
+		// sizes are 0); its data pages are max_entries bytes.
+		return uint64(info.MaxEntries), true, nil
+	case !ok:
 		return 0, false, fmt.Errorf("map %s: the kernel reports no memlock", info.Name)
 	}
 	return n, true, nil
