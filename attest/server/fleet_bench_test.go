@@ -23,13 +23,13 @@ import (
 )
 
 // The fleet load of make bench: 10,000 enrolled instances, each sending
-// one signed report per pass over loopback HTTP, 32 at a time. Reports
+// one signed report per pass over loopback HTTP, 128 at a time. Reports
 // are signed before the clock starts (signing is the instances' work,
 // not the server's). Results are printed as package sample's lines.
 const (
 	fleetSize    = 10000
-	fleetClients = 32
-	fleetPace    = 5000 // reports/s of the paced pass that measures p99
+	fleetClients = 128
+	fleetPace    = 5000 // reports/s of the paced pass that measures p99, at most 80% of the saturated rate
 )
 
 type fleetInstance struct {
@@ -167,7 +167,8 @@ func emitMetric(b *testing.B, what, config string, v float64, unit string) {
 }
 
 // BenchmarkFleet: the saturating pass gives reports/s and its latency;
-// the paced pass (fleetPace a second) gives p99 at that rate.
+// the paced pass (fleetPace a second, or 80% of the saturated rate when
+// the server cannot reach it) gives p99 at that rate.
 func BenchmarkFleet(b *testing.B) {
 	fleet := fleetKeys(b)
 	for name, dsn := range map[string]func(testing.TB) string{"sqlite": sqliteDSN, "postgres": postgresDSN} {
@@ -175,12 +176,14 @@ func BenchmarkFleet(b *testing.B) {
 			e := newEnv(b, dsn(b), Defaults())
 			e.enrolFleet(b, fleet)
 			lat, wall := e.load(b, fleet, e.signPass(b, fleet, 1), 0)
-			emitMetric(b, "attest reports/s", name, float64(len(lat))/wall.Seconds(), "reports/s")
+			rate := float64(len(lat)) / wall.Seconds()
+			emitMetric(b, "attest reports/s", name, rate, "reports/s")
 			emitMetric(b, "attest p50 (saturated)", name, percentile(lat, 50), "ms")
 			emitMetric(b, "attest p99 (saturated)", name, percentile(lat, 99), "ms")
-			lat, _ = e.load(b, fleet, e.signPass(b, fleet, 2), fleetPace)
-			emitMetric(b, "attest p50 at 5000/s", name, percentile(lat, 50), "ms")
-			emitMetric(b, "attest p99 at 5000/s", name, percentile(lat, 99), "ms")
+			pace := min(fleetPace, int(0.8*rate))
+			lat, _ = e.load(b, fleet, e.signPass(b, fleet, 2), pace)
+			emitMetric(b, fmt.Sprintf("attest p50 paced at %d/s", pace), name, percentile(lat, 50), "ms")
+			emitMetric(b, fmt.Sprintf("attest p99 paced at %d/s", pace), name, percentile(lat, 99), "ms")
 		})
 	}
 }
