@@ -33,10 +33,19 @@ func Run(cfgs []Config, ops []Op, rounds int) ([]sample.Sample, error) {
 	return out, nil
 }
 
+// settle lets the kernel finish the deferred work of an attach or a
+// detach (RCU frees of programs and trampolines, kworkers) before the
+// clock runs, so that it does not land in the next measurement.
+func settle() { time.Sleep(settleTime) }
+
+const settleTime = 500 * time.Millisecond
+
 func turn(c Config, ops []Op, round int) ([]sample.Sample, error) {
 	if err := c.Apply(); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
+	defer settle()
+	settle()
 	var out []sample.Sample
 	for _, op := range ops {
 		ns, err := measure(op)
