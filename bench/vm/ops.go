@@ -27,11 +27,11 @@ type Op struct {
 // the control that no hook touches.
 func Ops() []Op {
 	return []Op{
-		{Name: "getppid", Iters: 20000, Run: getppid},
-		{Name: "open+close ro protected", Iters: 4000, Run: openRead},
-		{Name: "open wr tmpfs", Iters: 4000, Run: openWrite},
-		{Name: "stat", Iters: 4000, Run: stat},
-		{Name: "fork+exec static", Iters: 60, Run: forkExec},
+		{Name: "getppid", Iters: 18000, Run: getppid},
+		{Name: "open+close ro protected", Iters: 5400, Run: openRead},
+		{Name: "open wr tmpfs", Iters: 5400, Run: openWrite},
+		{Name: "stat", Iters: 5400, Run: stat},
+		{Name: "fork+exec static", Iters: 90, Run: forkExec},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/moat-sh/moat/bench/sample"
@@ -57,8 +58,13 @@ func turn(c Config, ops []Op, round int) ([]sample.Sample, error) {
 	return out, c.Revert()
 }
 
+// chunks is how many pieces a measurement is cut into; the median
+// piece is kept, so a piece that took a timer tick, a softirq or the Go
+// runtime's preemption signal does not move the figure.
+const chunks = 9
+
 // measure warms the caches with a tenth of the iterations, then times
-// the rest of them.
+// the rest in chunks and returns the median chunk's time per operation.
 func measure(op Op) (float64, error) {
 	for range max(op.Iters/10, 1) {
 		if err := op.Run(); err != nil {
@@ -66,11 +72,17 @@ func measure(op Op) (float64, error) {
 		}
 	}
 	runtime.GC()
-	start := time.Now()
-	for range op.Iters {
-		if err := op.Run(); err != nil {
-			return 0, fmt.Errorf("%s: %w", op.Name, err)
+	n := max(op.Iters/chunks, 1)
+	per := make([]float64, chunks)
+	for i := range per {
+		start := time.Now()
+		for range n {
+			if err := op.Run(); err != nil {
+				return 0, fmt.Errorf("%s: %w", op.Name, err)
+			}
 		}
+		per[i] = float64(time.Since(start).Nanoseconds()) / float64(n)
 	}
-	return float64(time.Since(start).Nanoseconds()) / float64(op.Iters), nil
+	slices.Sort(per)
+	return per[chunks/2], nil
 }
