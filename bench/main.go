@@ -44,7 +44,7 @@ func parseFlags(args []string, stderr io.Writer) (*Driver, error) {
 	fs.StringVar(&d.VMExec, "vmexec", "bin/moat-vmexec", "the VM harness (make builds it)")
 	fs.StringVar(&d.Out, "out", "out/bench", "output folder (git-ignored)")
 	fs.StringVar(&d.Docs, "docs", "docs/benchmarks.md", "page to regenerate; empty to leave it")
-	fs.IntVar(&d.Rounds, "rounds", 7, "interleaved rounds in the VM (at least 7)")
+	fs.IntVar(&d.Rounds, "rounds", 15, "interleaved rounds in the VM (at least 7)")
 	fs.StringVar(&passes, "passes", "", "comma-separated passes (hooks,admission,attest,footprint); empty for all")
 	fs.BoolVar(&verbose, "v", false, "stream the passes' output to stderr")
 	if err := fs.Parse(args); err != nil {
