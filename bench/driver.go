@@ -77,6 +77,8 @@ func (d *Driver) selected(name string) bool {
 	return false
 }
 
+func (d *Driver) note(s string) { d.report.Notes = append(d.report.Notes, s) }
+
 func (d *Driver) path() string { return os.Getenv("PATH") }
 
 func firstLine(s string) string {
