@@ -58,10 +58,11 @@ func turn(c Config, ops []Op, round int) ([]sample.Sample, error) {
 	return out, c.Revert()
 }
 
-// chunks is how many pieces a measurement is cut into; the median
+// chunks is how many pieces a measurement is cut into (each shorter
+// than a 4 ms tick for the syscalls); the median
 // piece is kept, so a piece that took a timer tick, a softirq or the Go
 // runtime's preemption signal does not move the figure.
-const chunks = 9
+const chunks = 45
 
 // measure warms the caches with a tenth of the iterations, then times
 // the rest in chunks and returns the median chunk's time per operation.
