@@ -12,7 +12,7 @@ VMEXEC := bin/moat-vmexec
 # Packages whose tests need a real kernel: they run in the VM (-tags vmtest).
 VM_PKGS := ./bpf/... ./policy/selinux/... ./vmtests/ ./vmtests/moatd/
 
-.PHONY: help deps build generate generate-check test unit vmtest lint gocheck demo
+.PHONY: help deps build generate generate-check test unit vmtest lint gocheck demo bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,5 +54,8 @@ vmtest: deps build $(VMEXEC) ## the tests that need a real kernel, each package 
 
 demo: deps gocheck ## a managed instance in a QEMU VM: every promise checked, PASS or FAIL with evidence (docs/demo.md)
 	$(GO) run ./cmd/moat-demo
+
+bench: deps $(VMEXEC) ## overhead and throughput as ratios to same-run baselines: table, out/bench/report.json, docs/benchmarks.md
+	$(GO) run ./cmd/moat-bench -vmexec $(CURDIR)/$(VMEXEC)
 
 test: deps lint generate-check unit vmtest ## the whole suite: lint, generated files, host tests, VM tests

@@ -1,7 +1,4 @@
-//go:build vmtest && moatbpf
-
-// Build tag moatbpf: package bpf is on branch bpf, not yet on main. Once it
-// is merged, delete moat_vm_test.go (the stub) and this tag.
+//go:build vmtest
 
 package vm
 

@@ -41,11 +41,10 @@ func AccelArgs(accel string, icount bool) []string {
 	if accel == "kvm" {
 		return []string{"-accel", "kvm", "-cpu", "host"}
 	}
-	args := []string{"-accel", "tcg,thread=multi", "-cpu", "max"}
-	if icount {
-		args = append(args, "-icount", "shift=0,sleep=off")
+	if icount { // QEMU runs icount on one TCG thread only
+		return []string{"-accel", "tcg", "-cpu", "max", "-icount", "shift=0,sleep=off"}
 	}
-	return args
+	return []string{"-accel", "tcg,thread=multi", "-cpu", "max"}
 }
 
 // result is what the guest reported on its serial port.
