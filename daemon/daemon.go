@@ -86,6 +86,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer cancel()
 	if err := d.start(ctx); err != nil {
 		d.sd.Status("start-up failed: " + err.Error())
+		cancel()
 		return errors.Join(err, d.stop())
 	}
 	d.sd.Ready()
@@ -140,7 +141,9 @@ func (d *Daemon) serve(ctx context.Context) error {
 	}
 }
 
-// stop closes listeners and connections; the BPF links stay pinned.
+// stop closes listeners and connections (the event reader among them, so
+// that its pump ends), then waits for the background work; the BPF links
+// stay pinned. The run's context is cancelled by then.
 func (d *Daemon) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -148,9 +151,18 @@ func (d *Daemon) stop() error {
 	for _, s := range d.servers {
 		errs = append(errs, s.Shutdown(ctx))
 	}
-	d.wg.Wait()
 	for i := len(d.closers) - 1; i >= 0; i-- {
 		errs = append(errs, d.closers[i]())
+	}
+	done := make(chan struct{})
+	go func() {
+		d.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, errors.New("stop: background work still running after 10s"))
 	}
 	return errors.Join(errs...)
 }

@@ -58,6 +58,24 @@ func TestMoatdEnforcesAndOutlivesItsDeath(t *testing.T) {
 	<-exited
 	moatd.Wait()
 	attempts(t, "after moatd was killed", shell)
+
+	// A new moatd adopts the pins, and a SIGTERM stops it cleanly,
+	// leaving the rules in force.
+	again, _, exitedAgain := startMoatd(t, cfg)
+	waitStatus(t, sock, exitedAgain)
+	attempts(t, "under the second moatd", shell)
+	if err := again.Process.Signal(unix.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exitedAgain:
+	case <-time.After(30 * time.Second):
+		t.Fatal("moatd did not stop within 30s of SIGTERM")
+	}
+	if err := again.Wait(); err != nil {
+		t.Errorf("moatd after SIGTERM: %v, want exit status 0", err)
+	}
+	attempts(t, "after moatd stopped", shell)
 }
 
 func writeMoatdConfig(t *testing.T, path, dir, policy string) {
