@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
@@ -34,12 +35,16 @@ func (d *Daemon) startContainerd(ctx context.Context) error {
 }
 
 func (d *Daemon) followContainerd(ctx context.Context) {
-	for {
+	for attempt := 0; ; attempt++ {
 		err := d.watcher.Reconcile(ctx)
 		if err == nil {
 			break
 		}
-		d.log.Info("waiting for containerd", "err", err)
+		level := slog.LevelDebug
+		if attempt%30 == 0 { // once a minute
+			level = slog.LevelInfo
+		}
+		d.log.Log(ctx, level, "waiting for containerd; admission refuses until then", "err", err)
 		select {
 		case <-ctx.Done():
 			return
