@@ -56,7 +56,7 @@ func guestRun(out *os.File) int {
 	unix.Sethostname([]byte("moat-vm"))
 	spec, err := readSpec()
 	if err == nil {
-		err = loadModules(spec.Modules)
+		err = LoadModules(spec.Modules)
 	}
 	if err != nil {
 		fmt.Fprintf(out, "init: %v\n", err)
@@ -157,7 +157,9 @@ func readSpec() (runSpec, error) {
 	return s, json.Unmarshal(b, &s)
 }
 
-func loadModules(paths []string) error {
+// LoadModules loads kernel module files in order; one already loaded is
+// no error. The harness's init and the instance's stage 1 both use it.
+func LoadModules(paths []string) error {
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {

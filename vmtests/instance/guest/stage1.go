@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moat-sh/moat/vmtests/harness"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -48,7 +50,7 @@ func Stage1() error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", Stage1ConfigPath, err)
 	}
-	if err := loadModules(cfg.Modules); err != nil {
+	if err := harness.LoadModules(cfg.Modules); err != nil {
 		return err
 	}
 	if err := mountRoot(); err != nil {
@@ -111,21 +113,6 @@ func reopenConsole() {
 		unix.Dup3(int(f.Fd()), fd, 0)
 	}
 	f.Close()
-}
-
-func loadModules(paths []string) error {
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		err = unix.FinitModule(int(f.Fd()), "", 0)
-		f.Close()
-		if err != nil && !errors.Is(err, unix.EEXIST) {
-			return fmt.Errorf("load module %s: %w", filepath.Base(p), err)
-		}
-	}
-	return nil
 }
 
 // waitDisks finds the virtio disks by serial, waiting for them to appear.
