@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,7 +109,7 @@ func (d *Daemon) serveLocalAPI(context.Context) error {
 		}
 		d.mcs = mcs
 	}
-	d.gate = &bpfGate{d: d, cgroups: map[placement.Key]uint64{}}
+	d.gate = newGate(d)
 	d.admit = &admission{d: d}
 	d.admit.current.Store(d.newBackend(cfg))
 	l, err := listenUnix(cfg.API.Socket, 0o600)
@@ -153,11 +154,11 @@ func (d *Daemon) tasks() []status.Task {
 }
 
 func sortTasks(ts []status.Task) {
-	for i := 1; i < len(ts); i++ {
-		for j := i; j > 0 && strings.Compare(ts[j-1].ID, ts[j].ID) > 0; j-- {
-			ts[j-1], ts[j] = ts[j], ts[j-1]
-		}
-	}
+	slices.SortFunc(ts, func(a, b status.Task) int { return strings.Compare(a.ID, b.ID) })
+}
+
+func newGate(d *Daemon) *bpfGate {
+	return &bpfGate{d: d, cgroups: map[placement.Key]uint64{}, masks: map[placement.Key]uint64{}}
 }
 
 // bpfGate registers containers' cgroups with the BPF capability gate.
@@ -178,9 +179,6 @@ func (g *bpfGate) Register(_ context.Context, c localapi.Container) error {
 	defer g.mu.Unlock()
 	k := placement.Key{Namespace: c.Namespace, ID: c.ID}
 	g.cgroups[k] = c.CgroupID
-	if g.masks == nil {
-		g.masks = map[placement.Key]uint64{}
-	}
 	g.masks[k] = c.CapMask
 	return nil
 }

@@ -23,7 +23,7 @@ func testDaemon(t *testing.T, doc string) *Daemon {
 	d := &Daemon{log: slog.New(slog.NewTextHandler(io.Discard, nil)), state: placement.New()}
 	d.cfg.Store(mustParse(t, doc))
 	d.m = newMetrics(func() float64 { return 0 })
-	d.gate = &bpfGate{d: d, cgroups: map[placement.Key]uint64{}}
+	d.gate = newGate(d)
 	d.admit = &admission{d: d}
 	d.admit.current.Store(d.newBackend(d.cfg.Load()))
 	return d

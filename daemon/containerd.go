@@ -110,8 +110,5 @@ func (g *bpfGate) restore(k placement.Key, cgroup, mask uint64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.cgroups[k] = cgroup
-	if g.masks == nil {
-		g.masks = map[placement.Key]uint64{}
-	}
 	g.masks[k] = mask
 }

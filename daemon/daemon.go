@@ -48,6 +48,7 @@ type Daemon struct {
 	watcher  *watch.Watcher
 	ctr      *containerd.Client
 
+	id    string // the instance id, in reports and status
 	inst  lifecycle.Instance
 	sched *lifecycle.Scheduler
 	key   *attest.Key
@@ -55,6 +56,8 @@ type Daemon struct {
 
 	admit      *admission
 	gate       *bpfGate
+	reportedMu sync.Mutex
+	reported   map[string]uint64 // denials already reported, by family
 	reconciled atomic.Bool
 	reloadMu   sync.Mutex
 	drain      drainState

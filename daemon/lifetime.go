@@ -51,6 +51,9 @@ func (d *Daemon) openState(context.Context) error {
 		return err
 	}
 	d.inst = inst
+	if d.id, err = instanceID(d.cfg.Load()); err != nil {
+		return err
+	}
 	d.key, err = attest.LoadOrCreateKey(dir)
 	return err
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/moat-sh/moat/attest"
@@ -26,13 +25,10 @@ func (d *Daemon) startReporter(ctx context.Context) error {
 		d.log.Warn("attestation.endpoint is empty: no attestations are sent")
 		return nil
 	}
-	id, err := instanceID(cfg)
-	if err != nil {
-		return err
-	}
 	interval, _ := time.ParseDuration(a.Interval)
+	var err error
 	d.rep, err = attest.NewReporter(attest.ReporterConfig{
-		Server: a.Endpoint, CAFile: a.CA, StateDir: cfg.StateDir, InstanceID: id,
+		Server: a.Endpoint, CAFile: a.CA, StateDir: cfg.StateDir, InstanceID: d.id,
 		Interval: interval, SpoolMax: a.SpoolMax,
 		Collect: d.claims, OnDrain: d.onVulnerable,
 		Packages: func(context.Context) ([]string, error) {
@@ -102,11 +98,7 @@ func (d *Daemon) claims(ctx context.Context) (attest.Claims, error) {
 	if err != nil {
 		return attest.Claims{}, err
 	}
-	id, err := instanceID(cfg)
-	if err != nil {
-		return attest.Claims{}, err
-	}
-	return attest.Claims{Lifetime: d.lifetimeClaim(id), Patch: patch, Enforcement: d.enforcementClaim(cfg)}, nil
+	return attest.Claims{Lifetime: d.lifetimeClaim(d.id), Patch: patch, Enforcement: d.enforcementClaim(cfg)}, nil
 }
 
 func (d *Daemon) lifetimeClaim(id string) attest.Lifetime {
@@ -129,12 +121,6 @@ func claimReason(r string) string {
 	return r
 }
 
-// denialMark holds the denial counts already reported, per family.
-var denialMark struct {
-	sync.Mutex
-	last map[string]uint64
-}
-
 func (d *Daemon) enforcementClaim(cfg *Config) attest.Enforcement {
 	lockdown, _ := attest.Host{}.Lockdown()
 	return attest.Enforcement{
@@ -145,16 +131,16 @@ func (d *Daemon) enforcementClaim(cfg *Config) attest.Enforcement {
 }
 
 func (d *Daemon) denialsSinceLastReport(cfg *Config) map[string]uint64 {
-	denialMark.Lock()
-	defer denialMark.Unlock()
-	if denialMark.last == nil {
-		denialMark.last = map[string]uint64{}
+	d.reportedMu.Lock()
+	defer d.reportedMu.Unlock()
+	if d.reported == nil {
+		d.reported = map[string]uint64{}
 	}
 	out := map[string]uint64{}
 	for rule := range cfg.Modes() {
 		n := d.audit.Denials(rule)
-		out[rule] = n - denialMark.last[rule]
-		denialMark.last[rule] = n
+		out[rule] = n - d.reported[rule]
+		d.reported[rule] = n
 	}
 	return out
 }
@@ -170,7 +156,8 @@ func settingsDigest(cfg *Config) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// instanceID is the configured id, else the machine id, else one made at
+// instanceID (read once, at start: the attestation block cannot change on
+// reload) is the configured id, else the machine id, else one made at
 // first start and kept in the state folder.
 func instanceID(cfg *Config) (string, error) {
 	if cfg.Attestation.InstanceID != "" {

@@ -76,13 +76,12 @@ func (d *Daemon) serveMetrics(context.Context) error {
 func (d *Daemon) Status(context.Context) status.Status {
 	cfg := d.cfg.Load()
 	s := status.Status{
-		Version: Version, Provider: cfg.CapacityProvider.Name,
+		Version: Version, InstanceID: d.id, Provider: cfg.CapacityProvider.Name,
 		Placement:   string(cfg.CapacityProvider.TaskPlacement),
 		SELinux:     status.SELinux{Mode: d.sel.mode, PolicySHA256: d.sel.sha256},
 		Tasks:       d.tasks(),
 		GeneratedAt: time.Now().UTC(),
 	}
-	s.InstanceID, _ = instanceID(cfg)
 	for _, name := range []string{"root", "exec", "caps", "tamper"} {
 		s.Families = append(s.Families, status.Family{Name: name, Mode: cfg.Modes()[name], Denials: d.audit.Denials(name)})
 	}
