@@ -144,8 +144,7 @@ func (d *Daemon) runDrain(reason string, terminate bool) {
 		stop = 0
 	}
 	if d.ctr != nil {
-		dr := &drainer{client: d.ctr, defaultStop: stop, log: d.log}
-		if _, err := dr.Drain(ctx); err != nil {
+		if _, err := Drain(ctx, d.ctr, stop, d.log); err != nil {
 			d.log.Error("drain", "err", err)
 		}
 	}

@@ -32,7 +32,6 @@ const pkgRoot = "/moat/pkg"
 // image is an initramfs being assembled in a staging folder.
 type image struct {
 	*rootfs.Tree
-	root string
 }
 
 func newImage(tmp string) (*image, error) {
@@ -50,7 +49,7 @@ func newImage(tmp string) (*image, error) {
 			return nil, err
 		}
 	}
-	return &image{Tree: t, root: t.Root}, nil
+	return &image{Tree: t}, nil
 }
 
 // copyFile copies src (following links) to dst inside the image.
@@ -79,13 +78,13 @@ func (m *image) writeSpec(s runSpec) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(m.root, specPath), b, 0o644)
+	return m.Write(specPath, b, 0o644)
 }
 
 // pack writes the image as an uncompressed newc cpio archive.
 func (m *image) pack(out string) error {
 	cmd := exec.Command("sh", "-c", "find . -print0 | cpio --null -o -H newc -R 0:0 --quiet > "+shellQuote(out))
-	cmd.Dir = m.root
+	cmd.Dir = m.Root
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("cpio: %v: %s (install cpio: make deps)", err, msg)
 	}

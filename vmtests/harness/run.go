@@ -105,7 +105,7 @@ func addPackage(m *image, k Kernel, spec *runSpec) error {
 		return err
 	}
 	spec.Dir = dir
-	if err := os.MkdirAll(filepath.Join(m.root, pkgRoot, dir), 0o755); err != nil {
+	if err := os.MkdirAll(m.Path(filepath.Join(pkgRoot, dir)), 0o755); err != nil {
 		return err
 	}
 	td := filepath.Join(dir, "testdata")
