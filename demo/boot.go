@@ -30,15 +30,17 @@ func (o Options) boot(ctx context.Context, img *instance.Image, b binaries, srv 
 	res, err := instance.Boot(ctx, instance.BootSpec{
 		Image: img,
 		Scenario: instance.Scenario{
-			Program: b.scenario,
-			Env:     []string{fmt.Sprintf("MOAT_DEMO_ATTEST=http://%s:%d", instance.AttestHost, attestGuestPort), "MOAT_DEMO_INSTANCE=" + InstanceID},
-			Files:   []instance.File{{Host: srv.token, Guest: "enrol-token"}},
+			Path:  scenarioPath,
+			Env:   []string{fmt.Sprintf("MOAT_DEMO_ATTEST=http://%s:%d", instance.AttestHost, attestGuestPort), "MOAT_DEMO_INSTANCE=" + InstanceID},
+			Files: []instance.File{{Host: srv.token, Guest: "enrol-token"}},
 		},
 		Forwards: []instance.Forward{{GuestPort: attestGuestPort, HostPort: srv.port()}},
 		VM:       o.VM,
 		Output:   lines,
 		Console:  filepath.Join(tmp, "console.log"),
-		Progress: progress,
+		// notice: the kernel console (console.log) shows SELinux denials
+		KernelArgs: "loglevel=6",
+		Progress:   progress,
 	})
 	lines.flush()
 	out.Results = lines.results

@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -25,10 +24,8 @@ func TestConfig(t *testing.T) {
 			t.Errorf("enforcement.%s.mode = %q, want enforce", family, mode)
 		}
 	}
-	// Permissive until the instance runs containerd in moat_runtime_t and
-	// labels task files (docs/demo.md, "known gaps").
-	if c.Enforcement.SELinux.Mode != "permissive" || c.Enforcement.SELinux.Policy != policyPath {
-		t.Errorf("selinux = %+v, want permissive with %s", c.Enforcement.SELinux, policyPath)
+	if c.Enforcement.SELinux.Mode != "enforcing" || c.Enforcement.SELinux.Policy != policyPath {
+		t.Errorf("selinux = %+v, want enforcing with %s", c.Enforcement.SELinux, policyPath)
 	}
 	u, err := url.Parse(c.Attestation.Endpoint)
 	if err != nil || u.Hostname() != "attest.moat.internal" || u.Port() != "8443" {
@@ -42,27 +39,11 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-// TestExecAudit: the setup unit's sed program turns the exec family, and
-// only it, to audit (run with the host's sed; busybox's reads it alike).
-func TestExecAudit(t *testing.T) {
-	out, err := exec.Command("sed", execAudit, "config.yaml").Output()
-	if err != nil {
-		t.Fatalf("sed: %v (install sed)", err)
-	}
-	c, err := daemon.ParseConfig(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{"root": "enforce", "exec": "audit", "caps": "enforce", "tamper": "enforce"}
-	for family, mode := range c.Modes() {
-		if want[family] != mode {
-			t.Errorf("%s: mode %q, want %q", family, mode, want[family])
-		}
-	}
-}
-
 // TestUnits: the units file the image carries is one the supervisor
-// accepts, and moatd reads the data disk's configuration.
+// accepts, moatd reads the data disk's configuration, starts after the
+// setup and before containerd (which enters moat_runtime_t only once
+// moatd loaded the policy), and no unit that starts after moatd runs a
+// shell, which the exec family refuses.
 func TestUnits(t *testing.T) {
 	b, err := yaml.Marshal(guest.UnitFile{Units: units()})
 	if err != nil {
@@ -72,10 +53,18 @@ func TestUnits(t *testing.T) {
 	if err != nil {
 		t.Fatalf("supervisor refuses the units: %v\n%s", err, b)
 	}
-	for _, u := range us {
+	at := map[string]int{}
+	for i, u := range us {
+		at[u.Name] = i
 		if u.Name == "moatd" && strings.Join(u.Args, " ") != "--config "+guestConfig {
 			t.Errorf("moatd args %q, want --config %s", u.Args, guestConfig)
 		}
+		if _, after := at["moatd"]; after && u.Name != "moatd" && strings.HasSuffix(u.Command, "sh") {
+			t.Errorf("unit %s runs %s after moatd", u.Name, u.Command)
+		}
+	}
+	if !(at["demo-setup"] < at["moatd"] && at["moatd"] < at["containerd"] && at["containerd"] < at["images"]) {
+		t.Errorf("start order %v, want demo-setup, moatd, containerd, images", at)
 	}
 }
 

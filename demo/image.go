@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/moat-sh/moat/vmtests/harness"
@@ -17,9 +18,9 @@ const (
 	dpkgStatus  = "/usr/share/moat-demo/dpkg-status" // copied to /var/lib/dpkg/status
 )
 
-// execAudit is the sed program that turns the exec family's mode from
-// enforce to audit in the configuration.
-const execAudit = `/^  exec:$/{n;s/mode: enforce/mode: audit/;}`
+// scenarioPath is the scenario's place in the image: a program on the
+// protected root, which the exec family lets run.
+const scenarioPath = "/usr/libexec/moat-demo/scenario"
 
 // units are the instance's default units with two changes: demo-setup
 // copies the configuration and the enrolment token (a per-boot scenario
@@ -28,23 +29,34 @@ const execAudit = `/^  exec:$/{n;s/mode: enforce/mode: audit/;}`
 //
 // The attestation reporter reads the dpkg database; /var is the blank
 // data disk, so demo-setup copies there the host's entries of the
-// packages whose files the image holds (busybox-static, runc).
-//
-// demo-setup also starts the exec family in audit: the scenario is a file
-// of the per-boot initramfs (/run/moat/scenario), off the protected root,
-// and the exec rule would refuse to start it (exec-unprotected). Its first
-// step sets the family to enforce. This goes once vmtests/instance can
-// run a scenario program from the image.
+// packages whose files the image holds (busybox-static, runc). It runs
+// before moatd: afterwards the exec family refuses a shell on the host.
 func units() []guest.Unit {
 	setup := instance.NewUnit("demo-setup", "/bin/sh", guest.TypeOneshot, "-c",
-		"mkdir -p "+guestDir+" /var/log/moat && sed '"+execAudit+"' "+
-			instance.MoatConfigPath+" > "+guestConfig+" && cp /run/moat/scenario/enrol-token "+guestDir+"/enrol-token"+
+		"mkdir -p "+guestDir+" && cp "+instance.MoatConfigPath+" "+guestConfig+
+			" && cp /run/moat/scenario/enrol-token "+guestDir+"/enrol-token"+
 			" && mkdir -p /var/lib/dpkg && cp "+dpkgStatus+" /var/lib/dpkg/status")
 	moatd := instance.MoatdUnit()
 	moatd.Args = []string{"--config", guestConfig}
-	moatd.DependsOn = []string{"containerd", "demo-setup"}
+	moatd.DependsOn = []string{"network", "demo-setup"}
 	moatd.RestartPrevent = []int{100, 78} // drained (endAction exit); configuration refused
-	return []guest.Unit{instance.NetworkUnit(), instance.ContainerdUnit(), instance.ImagesUnit(), setup, moatd}
+	ctrd := instance.ContainerdUnit()
+	ctrd.DependsOn = append(ctrd.DependsOn, "moatd")
+	return []guest.Unit{instance.NetworkUnit(), setup, moatd, ctrd, instance.ImagesUnit()}
+}
+
+// dataLabels are the instance's and the demo's folder, moat's state
+// (moatd's configuration and enrolment token), with two folders in it:
+// the tasks' logs, which containerd's shim writes (the runtime's state),
+// and the folder the mcs step's two tasks share, task files at s0, which
+// each task's pair dominates, so that a file one task writes there takes
+// its pair.
+func dataLabels() []guest.PathLabel {
+	const label = "system_u:object_r:%s:s0"
+	return append(instance.DefaultDataLabels(),
+		guest.PathLabel{Path: guestDir, Context: fmt.Sprintf(label, "moat_state_t")},
+		guest.PathLabel{Path: guestDir + "/logs", Context: fmt.Sprintf(label, "moat_runtime_state_t")},
+		guest.PathLabel{Path: guestDir + "/shared", Context: fmt.Sprintf(label, "moat_task_file_t")})
 }
 
 func (o Options) buildImage(ctx context.Context, b binaries) (*instance.Image, error) {
@@ -60,6 +72,7 @@ func (o Options) buildImage(ctx context.Context, b binaries) (*instance.Image, e
 			{Host: b.path("moatd"), Guest: "/usr/bin/moatd"},
 			{Host: b.path("moat"), Guest: "/usr/bin/moat"},
 			{Host: b.path("moat-runtime"), Guest: instance.RuntimePath},
+			{Host: b.scenario, Guest: scenarioPath},
 		},
 		Files: []instance.File{
 			{Host: o.path("containerd/config/containerd-moat.toml"), Guest: instance.ContainerdConfDir + "/moat.toml"},
@@ -67,6 +80,7 @@ func (o Options) buildImage(ctx context.Context, b binaries) (*instance.Image, e
 		},
 		MoatConfig: o.path("demo/config.yaml"),
 		Units:      units(),
+		DataLabels: dataLabels(),
 	}
 	if b.policy != "" {
 		spec.Files = append(spec.Files, instance.File{Host: b.policy, Guest: policyPath, Mode: 0o644})

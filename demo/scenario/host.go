@@ -17,7 +17,7 @@ import (
 // traps it).
 const webTask = "web-1"
 
-const webLog = demoDir + "/" + webTask + ".log"
+const webLog = demoDir + "/logs/" + webTask + ".log"
 
 func (d *demo) task() (string, error) {
 	d.say("ctr run -d --seccomp busybox %s (a shell that traps SIGTERM)", webTask)

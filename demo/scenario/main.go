@@ -31,9 +31,6 @@ func main() {
 		"mcs": (*demo).mcs, "single": (*demo).single, "killed": (*demo).killed,
 		"attest": (*demo).attestation, "drain": (*demo).drain,
 	}
-	if err := armExec(d); err != nil {
-		d.say("could not set the exec family to enforce: %v", err)
-	}
 	for _, p := range result.Promises {
 		d.run(p, steps[p.ID])
 	}
@@ -59,13 +56,4 @@ func (d *demo) run(p result.Result, s step) {
 
 func (d *demo) say(format string, args ...any) {
 	fmt.Printf("[%5.1fs] %s\n", time.Since(d.start).Seconds(), fmt.Sprintf(format, args...))
-}
-
-// armExec sets the exec family to enforce. The instance's moatd starts
-// with it in audit, since this program is a file of the per-boot
-// initramfs, off the protected root, that the exec rule would refuse to
-// start (see demo/image.go).
-func armExec(d *demo) error {
-	d.say("this scenario runs from the initramfs, off the protected root: moatd started with enforcement.exec in audit; set it to enforce (restart moatd)")
-	return editConfig(func(c map[string]any) { section(section(c, "enforcement"), "exec")["mode"] = "enforce" })
 }

@@ -2,7 +2,6 @@ package instance
 
 import (
 	"path/filepath"
-	"strings"
 
 	"github.com/moat-sh/moat/vmtests/instance/guest"
 )
@@ -71,39 +70,63 @@ func NetworkUnit() guest.Unit {
 }
 
 // ContainerdUnit runs containerd, which speaks sd_notify, with
-// RuntimePath's folder first in its PATH (and so its shims').
+// RuntimePath's folder first in its PATH (and so its shims'). In the
+// default units it starts after moatd, as dist/moatd.service orders it:
+// moatd loads the SELinux policy, and containerd, started after, enters
+// moat_runtime_t from its moat_runtime_exec_t label.
 func ContainerdUnit() guest.Unit {
 	return guest.Unit{Name: "containerd", Command: "/usr/bin/containerd", Args: []string{"--config", ContainerdConfigPath},
 		Env:  []string{"PATH=" + filepath.Dir(RuntimePath) + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 		Type: guest.TypeNotify, Restart: guest.RestartAlways, DependsOn: []string{"network"}}
 }
 
-// ImagesUnit imports the busybox image into containerd's namespaces
-// ("default" when none is named) once containerd is ready; each import
-// costs seconds under TCG.
-func ImagesUnit(namespaces ...string) guest.Unit {
-	if len(namespaces) == 0 {
-		namespaces = []string{"default"}
-	}
-	var cmds []string
-	for _, ns := range namespaces {
-		cmds = append(cmds, "ctr -n "+ns+" images import "+BusyboxImagePath)
-	}
-	return guest.Unit{Name: "images", Command: "/bin/sh", Type: guest.TypeOneshot, DependsOn: []string{"containerd"},
-		Args: []string{"-c", strings.Join(cmds, " && ")}}
+// ImagesUnit imports the busybox image into containerd's default
+// namespace once containerd is ready (seconds under TCG). It runs ctr
+// itself: moatd's exec family refuses a shell in the host context.
+func ImagesUnit() guest.Unit {
+	return guest.Unit{Name: "images", Command: "/usr/bin/ctr", Type: guest.TypeOneshot, DependsOn: []string{"containerd"},
+		Args: []string{"-n", "default", "images", "import", BusyboxImagePath}}
 }
 
-// MoatdUnit runs moatd as issue 7 describes its systemd unit; it starts
-// with the image import, both after containerd.
+// MoatdUnit runs moatd as dist/moatd.service does, after the network.
 func MoatdUnit() guest.Unit {
 	return guest.Unit{Name: "moatd", Command: "/usr/bin/moatd", Args: []string{"--config", MoatConfigPath},
-		Type: guest.TypeNotify, Restart: guest.RestartAlways, Watchdog: 30, DependsOn: []string{"containerd"}}
+		Type: guest.TypeNotify, Restart: guest.RestartAlways, Watchdog: 30, DependsOn: []string{"network"}}
 }
 
-// DefaultUnits is the managed instance: network, containerd, the image
-// import, then moatd.
+// DefaultUnits is the managed instance: network, moatd, then containerd
+// and the image import.
 func DefaultUnits() []guest.Unit {
-	return []guest.Unit{NetworkUnit(), ContainerdUnit(), ImagesUnit(), MoatdUnit()}
+	ctrd := ContainerdUnit()
+	ctrd.DependsOn = append(ctrd.DependsOn, "moatd")
+	return []guest.Unit{NetworkUnit(), MoatdUnit(), ctrd, ImagesUnit()}
+}
+
+// DefaultFileContexts labels every file of the image moat_os_file_t (a
+// file without a label would be unlabeled, not the filesystem's label),
+// and the container runtime's programs moat_runtime_exec_t, from which
+// the kernel domain enters moat_runtime_t (policy/selinux/cil/runtime.cil).
+// Exact paths win over the pattern.
+const DefaultFileContexts = `/.*	system_u:object_r:moat_os_file_t:s0
+/usr/bin/containerd	system_u:object_r:moat_runtime_exec_t:s0
+/usr/bin/containerd-shim-runc-v2	system_u:object_r:moat_runtime_exec_t:s0
+/usr/sbin/runc	system_u:object_r:moat_runtime_exec_t:s0
+` + RuntimePath + `	system_u:object_r:moat_runtime_exec_t:s0
+`
+
+// DefaultDataLabels label the data disk's folders for moat's policy: the
+// skeleton (and the /var/run link) as the OS, containerd's root as the runtime's state (the
+// policy names its snapshots task files), moat's state and audit log as
+// moat's state.
+func DefaultDataLabels() []guest.PathLabel {
+	const osFile, runtime, state = "system_u:object_r:moat_os_file_t:s0", "system_u:object_r:moat_runtime_state_t:s0",
+		"system_u:object_r:moat_state_t:s0"
+	return []guest.PathLabel{
+		{Path: "/var", Context: osFile}, {Path: "/var/run", Context: osFile},
+		{Path: "/var/lib", Context: osFile}, {Path: "/var/log", Context: osFile},
+		{Path: "/var/lib/containerd", Context: runtime},
+		{Path: "/var/lib/moat", Context: state}, {Path: "/var/log/moat", Context: state},
+	}
 }
 
 // NewUnit is a unit with the given type and arguments; set Restart,

@@ -38,8 +38,13 @@ type Spec struct {
 	ContainerdConfig string
 	ContainerdBin    string   // containerd, ctr, shim, crictl; "" is CacheDir/containerd/bin
 	Modules          []string // kernel modules beyond DefaultModules
-	FileContexts     string   // SELinux file_contexts for mkfs.erofs; "" for none
-	Log              *slog.Logger
+	// FileContexts is the host path of the image's SELinux file_contexts
+	// (mkfs.erofs); "" gives DefaultFileContexts.
+	FileContexts string
+	// DataLabels label the blank data disk's folders at boot; nil gives
+	// DefaultDataLabels.
+	DataLabels []guest.PathLabel
+	Log        *slog.Logger
 }
 
 // DefaultModules are what the instance needs: crc32c (erofs and ext4
@@ -61,7 +66,8 @@ type Image struct {
 	Supervisor string // the stage-1 and PID-1 binary
 	Kernel     harness.Kernel
 	Modules    []string // module files under Kernel.Modules, load order
-	Cached     bool     // found in the cache
+	DataLabels []guest.PathLabel
+	Cached     bool // found in the cache
 	Took       time.Duration
 }
 
@@ -85,7 +91,7 @@ func Build(ctx context.Context, s Spec) (*Image, error) {
 	}
 	dir := filepath.Join(s.CacheDir, "instance", key[:24])
 	img := &Image{Dir: dir, Root: filepath.Join(dir, "root.erofs"), Hash: filepath.Join(dir, "root.verity"),
-		Supervisor: filepath.Join(dir, "moat-supervise"), Kernel: s.Kernel, Modules: mods}
+		Supervisor: filepath.Join(dir, "moat-supervise"), Kernel: s.Kernel, Modules: mods, DataLabels: s.DataLabels}
 	defer prune(filepath.Dir(dir))
 	if img.Verity, err = readVerity(filepath.Join(dir, "verity.json")); err == nil {
 		touch(dir)
@@ -119,6 +125,20 @@ func (s *Spec) fill() error {
 	}
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
+	}
+	if s.DataLabels == nil {
+		s.DataLabels = DefaultDataLabels()
+	}
+	for _, l := range s.DataLabels {
+		if err := l.Check(); err != nil {
+			return fmt.Errorf("spec: %w", err)
+		}
+	}
+	if s.FileContexts == "" {
+		s.FileContexts = filepath.Join(s.CacheDir, "instance", "file_contexts")
+		if err := writeIfChanged(s.FileContexts, DefaultFileContexts); err != nil {
+			return fmt.Errorf("spec: %w", err)
+		}
 	}
 	for i, f := range append(append([]File{}, s.Binaries...), s.Files...) {
 		if !filepath.IsAbs(f.Guest) || f.Host == "" {
@@ -168,4 +188,16 @@ func (s *Spec) build(ctx context.Context, img *Image, key string) error {
 		return fmt.Errorf("store the image: %w (remove %s)", err, img.Dir)
 	}
 	return nil
+}
+
+// writeIfChanged writes body to path unless it already holds it, so that
+// the file's modification time (and the digest cache) stays.
+func writeIfChanged(path, body string) error {
+	if b, err := os.ReadFile(path); err == nil && string(b) == body {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(body), 0o644)
 }

@@ -14,10 +14,15 @@ import (
 
 // Scenario is the program the instance runs once its units are ready.
 type Scenario struct {
-	Program string   // host path: a static binary, or a script the image can run
-	Args    []string // its arguments
-	Env     []string // KEY=VALUE, besides PATH, HOME and MOAT_INSTANCE=1
-	Files   []File   // more files; Guest is relative to the scenario folder
+	Program string // host path: a static binary, or a script the image can run
+	// Path is a program in the image (a Spec.Binaries entry) to run in
+	// place of Program. A program off the protected root is refused by
+	// moatd's exec family, so a scenario that runs with it enforcing from
+	// the start must be in the image.
+	Path  string
+	Args  []string // its arguments
+	Env   []string // KEY=VALUE, besides PATH, HOME and MOAT_INSTANCE=1
+	Files []File   // more files; Guest is relative to the scenario folder
 }
 
 // stage1 writes the per-boot initramfs: stage 1 (moat-supervise as
@@ -27,7 +32,7 @@ func (img *Image) stage1(dir string, sc Scenario, out string) error {
 	if err != nil {
 		return err
 	}
-	cfg := guest.Stage1Config{}
+	cfg := guest.Stage1Config{DataLabels: img.DataLabels}
 	if err := t.Copy(img.Supervisor, "/init", 0o755); err != nil {
 		return err
 	}
@@ -38,7 +43,7 @@ func (img *Image) stage1(dir string, sc Scenario, out string) error {
 		}
 		cfg.Modules = append(cfg.Modules, dst)
 	}
-	if sc.Program != "" {
+	if sc.Program != "" || sc.Path != "" {
 		if err := addScenario(t, sc); err != nil {
 			return fmt.Errorf("scenario: %w", err)
 		}
@@ -56,9 +61,17 @@ func (img *Image) stage1(dir string, sc Scenario, out string) error {
 
 func addScenario(t *tree, sc Scenario) error {
 	const dir = "/scenario" // stage 1 copies it to guest.ScenarioDir
-	name := filepath.Base(sc.Program)
-	if err := t.Copy(sc.Program, filepath.Join(dir, name), 0o755); err != nil {
-		return err
+	name := sc.Path
+	if sc.Program != "" {
+		if sc.Path != "" {
+			return fmt.Errorf("set Program or Path, not both")
+		}
+		name = filepath.Base(sc.Program)
+		if err := t.Copy(sc.Program, filepath.Join(dir, name), 0o755); err != nil {
+			return err
+		}
+	} else if !filepath.IsAbs(name) {
+		return fmt.Errorf("path %q is not absolute", name)
 	}
 	for _, f := range sc.Files {
 		if filepath.IsAbs(f.Guest) || strings.HasPrefix(filepath.Clean(f.Guest), "..") {

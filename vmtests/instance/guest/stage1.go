@@ -18,6 +18,8 @@ import (
 type Stage1Config struct {
 	Modules  []string `json:"modules"`  // module files, dependencies first
 	InitArgs []string `json:"initArgs"` // arguments of /sbin/init
+	// DataLabels label folders of the data disk (see PathLabel).
+	DataLabels []PathLabel `json:"dataLabels,omitempty"`
 }
 
 // Stage1ConfigPath is where the host puts Stage1Config in the initramfs.
@@ -54,6 +56,9 @@ func Stage1() error {
 		return err
 	}
 	if err := mountRoot(); err != nil {
+		return err
+	}
+	if err := prepareData(newRoot, cfg.DataLabels); err != nil {
 		return err
 	}
 	if err := copyScenario(); err != nil {
