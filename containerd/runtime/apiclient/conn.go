@@ -35,9 +35,12 @@ func dial(ctx context.Context, path string) (*conn, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("dial %s: %w", path, err)
 	}
-	c := &conn{File: os.NewFile(uintptr(fd), path)}
+	c := &conn{File: os.NewFile(uintptr(fd), path), stop: func() bool { return false }}
 	if d, ok := ctx.Deadline(); ok {
-		c.SetDeadline(d)
+		if err := c.SetDeadline(d); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("dial %s: %w", path, err)
+		}
 	}
 	c.stop = context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
 	return c, nil
