@@ -98,6 +98,8 @@ func TestErrorAnswers(t *testing.T) {
 	}{
 		{"server error", errors.New("placement is full"), "moatd: DELETE /v1/containers/x?namespace=ns: 500 Internal Server Error: placement is full"},
 		{"bad request", errors.Join(localapi.ErrBadRequest, errors.New("no such task")), "400 Bad Request: bad request\nno such task"},
+		// beyond net/http's 2 KiB buffer, which an HTTP/1.1 answer would chunk
+		{"long answer", errors.New(strings.Repeat("x", 10000) + "end"), strings.Repeat("x", 10000) + "end"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
