@@ -6,14 +6,14 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/moat-sh/moat/daemon/localapi"
+	"github.com/moat-sh/moat/containerd/runtime/apiclient"
 )
 
 // The environment variables that configure the wrapper. containerd's runc
 // shim passes its environment on, so they are set on containerd's service.
 const (
 	EnvRunc    = "MOAT_RUNC"          // the real runc, default DefaultRunc
-	EnvSocket  = "MOAT_SOCKET"        // moatd's local API, default localapi.DefaultSocket
+	EnvSocket  = "MOAT_SOCKET"        // moatd's local API, default apiclient.DefaultSocket
 	EnvTimeout = "MOAT_ADMIT_TIMEOUT" // a Go duration, default DefaultTimeout
 )
 
@@ -32,7 +32,7 @@ type Config struct {
 
 // ConfigFromEnv reads the Config from getenv (os.Getenv), with defaults.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{Runc: DefaultRunc, Socket: localapi.DefaultSocket, Timeout: DefaultTimeout}
+	c := Config{Runc: DefaultRunc, Socket: apiclient.DefaultSocket, Timeout: DefaultTimeout}
 	if v := getenv(EnvRunc); v != "" {
 		c.Runc = v
 	}

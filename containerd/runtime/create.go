@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/moat-sh/moat/daemon/localapi"
+	"github.com/moat-sh/moat/containerd/runtime/apiclient"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -42,10 +42,10 @@ func (w *Wrapper) create(ctx context.Context, inv Invocation) int {
 }
 
 // admit reads the spec, asks moatd and writes the labels into the spec.
-func (w *Wrapper) admit(ctx context.Context, inv Invocation, c CreateArgs) (localapi.AdmitResponse, error) {
+func (w *Wrapper) admit(ctx context.Context, inv Invocation, c CreateArgs) (apiclient.AdmitResponse, error) {
 	spec, err := ReadSpec(c.Bundle)
 	if err != nil {
-		return localapi.AdmitResponse{}, fmt.Errorf("container %s %w: %w", c.ID, ErrRefused, err)
+		return apiclient.AdmitResponse{}, fmt.Errorf("container %s %w: %w", c.ID, ErrRefused, err)
 	}
 	resp, err := w.ask(ctx, inv, c.ID, spec)
 	if err != nil {
@@ -59,10 +59,10 @@ func (w *Wrapper) admit(ctx context.Context, inv Invocation, c CreateArgs) (loca
 	return resp, nil
 }
 
-func (w *Wrapper) ask(ctx context.Context, inv Invocation, id string, spec *specs.Spec) (localapi.AdmitResponse, error) {
+func (w *Wrapper) ask(ctx context.Context, inv Invocation, id string, spec *specs.Spec) (apiclient.AdmitResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
-	resp, err := w.API.Admit(ctx, localapi.AdmitRequest{
+	resp, err := w.API.Admit(ctx, apiclient.AdmitRequest{
 		ContainerID: id, Namespace: inv.Namespace(), Source: "runtime", Spec: spec,
 	})
 	switch {
@@ -91,7 +91,7 @@ func withPidFile(inv Invocation, c CreateArgs) ([]string, string, func(), error)
 }
 
 // register finds the container's cgroup and registers it with moatd.
-func (w *Wrapper) register(ctx context.Context, inv Invocation, c CreateArgs, pidFile string, resp localapi.AdmitResponse) error {
+func (w *Wrapper) register(ctx context.Context, inv Invocation, c CreateArgs, pidFile string, resp apiclient.AdmitResponse) error {
 	pid, err := readPid(pidFile)
 	if err != nil {
 		return err
@@ -102,7 +102,7 @@ func (w *Wrapper) register(ctx context.Context, inv Invocation, c CreateArgs, pi
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
-	err = w.API.Register(ctx, localapi.Container{
+	err = w.API.Register(ctx, apiclient.Container{
 		ID: c.ID, Namespace: inv.Namespace(), TaskID: resp.TaskID,
 		CgroupID: cgid, Pid: pid, CapMask: resp.CapMask,
 	})

@@ -10,14 +10,14 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/moat-sh/moat/daemon/localapi"
+	"github.com/moat-sh/moat/containerd/runtime/apiclient"
 )
 
-// API is the part of moatd's local API the wrapper uses; *localapi.Client
+// API is the part of moatd's local API the wrapper uses; *apiclient.Client
 // implements it.
 type API interface {
-	Admit(ctx context.Context, req localapi.AdmitRequest) (localapi.AdmitResponse, error)
-	Register(ctx context.Context, c localapi.Container) error
+	Admit(ctx context.Context, req apiclient.AdmitRequest) (apiclient.AdmitResponse, error)
+	Register(ctx context.Context, c apiclient.Container) error
 	Unregister(ctx context.Context, namespace, id string) error
 }
 
@@ -43,7 +43,7 @@ func Main(args []string) int {
 		fmt.Fprintf(os.Stderr, "moat-runtime: %v\n", err)
 		return 1
 	}
-	w := &Wrapper{Config: cfg, API: localapi.NewClient(cfg.Socket),
+	w := &Wrapper{Config: cfg, API: apiclient.New(cfg.Socket),
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	return w.Run(context.Background(), args)
 }

@@ -12,25 +12,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moat-sh/moat/daemon/localapi"
+	"github.com/moat-sh/moat/containerd/runtime/apiclient"
 )
 
 // fakeAPI answers admission from a table and records the rest.
 type fakeAPI struct {
-	resp         localapi.AdmitResponse
+	resp         apiclient.AdmitResponse
 	admitErr     error
 	registerErr  error
-	asked        []localapi.AdmitRequest
-	registered   []localapi.Container
+	asked        []apiclient.AdmitRequest
+	registered   []apiclient.Container
 	unregistered []string
 }
 
-func (f *fakeAPI) Admit(_ context.Context, r localapi.AdmitRequest) (localapi.AdmitResponse, error) {
+func (f *fakeAPI) Admit(_ context.Context, r apiclient.AdmitRequest) (apiclient.AdmitResponse, error) {
 	f.asked = append(f.asked, r)
 	return f.resp, f.admitErr
 }
 
-func (f *fakeAPI) Register(_ context.Context, c localapi.Container) error {
+func (f *fakeAPI) Register(_ context.Context, c apiclient.Container) error {
 	f.registered = append(f.registered, c)
 	return f.registerErr
 }
@@ -70,7 +70,7 @@ func newHarness(t *testing.T, config string) *harness {
 	dir := t.TempDir()
 	runc := filepath.Join(dir, "runc")
 	os.WriteFile(runc, []byte(fakeRunc), 0o755)
-	h := &harness{api: &fakeAPI{resp: localapi.AdmitResponse{Allowed: true, TaskID: "t1", CapMask: 1 << 12}},
+	h := &harness{api: &fakeAPI{resp: apiclient.AdmitResponse{Allowed: true, TaskID: "t1", CapMask: 1 << 12}},
 		bundle: filepath.Join(dir, "bundle"), log: filepath.Join(dir, "log.json"),
 		calls: filepath.Join(dir, "calls"), stderr: &bytes.Buffer{}}
 	os.Mkdir(h.bundle, 0o755)
@@ -126,7 +126,7 @@ func TestCreateAdmitsCreatesAndRegisters(t *testing.T) {
 		t.Errorf("runc calls %q, want a create", h.runcCalls())
 	}
 	want, _, _ := CgroupID(os.Getpid())
-	if len(h.api.registered) != 1 || h.api.registered[0] != (localapi.Container{ID: "c1", Namespace: "ns1",
+	if len(h.api.registered) != 1 || h.api.registered[0] != (apiclient.Container{ID: "c1", Namespace: "ns1",
 		TaskID: "t1", CgroupID: want, Pid: os.Getpid(), CapMask: 1 << 12}) {
 		t.Errorf("registered %+v, want cgroup %d", h.api.registered, want)
 	}
@@ -144,7 +144,7 @@ func TestCreateRefusals(t *testing.T) {
 		wantMsg  string
 		askMoatd bool
 	}{
-		{"denied", plainSpec, func(f *fakeAPI) { f.resp = localapi.AdmitResponse{Reason: "asks for CAP_NET_ADMIN"} },
+		{"denied", plainSpec, func(f *fakeAPI) { f.resp = apiclient.AdmitResponse{Reason: "asks for CAP_NET_ADMIN"} },
 			"container c1 refused by moatd: asks for CAP_NET_ADMIN", true},
 		{"moatd down", plainSpec, func(f *fakeAPI) { f.admitErr = errors.New("dial unix: no such file (is moatd running?)") },
 			"moatd could not decide: dial unix: no such file (is moatd running?)", true},
@@ -222,7 +222,7 @@ func TestOtherVerbsExecRunc(t *testing.T) {
 func TestConfigFromEnv(t *testing.T) {
 	env := map[string]string{EnvRunc: "/opt/runc", EnvTimeout: "5s"}
 	c, err := ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil || c.Runc != "/opt/runc" || c.Socket != localapi.DefaultSocket || c.Timeout != 5*time.Second {
+	if err != nil || c.Runc != "/opt/runc" || c.Socket != apiclient.DefaultSocket || c.Timeout != 5*time.Second {
 		t.Errorf("%+v %v", c, err)
 	}
 	env[EnvTimeout] = "soon"
