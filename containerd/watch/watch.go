@@ -239,16 +239,9 @@ func (w *Watcher) liveTask(ctx context.Context, c client.Container) (string, boo
 // does not know has none.
 func (w *Watcher) Labels(ctx context.Context, namespace, id string) (map[string]string, error) {
 	ctx = namespaces.WithNamespace(ctx, namespace)
-	c, err := w.client.LoadContainer(ctx, id)
+	c, err := w.client.ContainerService().Get(ctx, id) // one round trip, not LoadContainer's two
 	if errdefs.IsNotFound(err) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	l, err := c.Labels(ctx)
-	if errdefs.IsNotFound(err) {
-		return nil, nil
-	}
-	return l, err
+	return c.Labels, err
 }

@@ -31,7 +31,7 @@ func Handler(b Backend) http.Handler {
 			return
 		}
 		if req.Spec == nil || req.ContainerID == "" {
-			reply(w, http.StatusBadRequest, Error{"admit: containerID and spec are required"})
+			reply(w, http.StatusBadRequest, Error{Error: "admit: containerID and spec are required"})
 			return
 		}
 		resp, err := b.Admit(r.Context(), req)
@@ -43,7 +43,7 @@ func Handler(b Backend) http.Handler {
 			return
 		}
 		if c.ID == "" || c.CgroupID == 0 {
-			reply(w, http.StatusBadRequest, Error{"register: id and cgroupID are required"})
+			reply(w, http.StatusBadRequest, Error{Error: "register: id and cgroupID are required"})
 			return
 		}
 		respond(w, nil, b.Register(r.Context(), c))
@@ -59,7 +59,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		reply(w, http.StatusBadRequest, Error{fmt.Sprintf("decode request: %v", err)})
+		reply(w, http.StatusBadRequest, Error{Error: fmt.Sprintf("decode request: %v", err)})
 		return false
 	}
 	return true
@@ -68,9 +68,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 func respond(w http.ResponseWriter, body any, err error) {
 	switch {
 	case errors.Is(err, ErrBadRequest):
-		reply(w, http.StatusBadRequest, Error{err.Error()})
+		reply(w, http.StatusBadRequest, Error{Error: err.Error()})
 	case err != nil:
-		reply(w, http.StatusInternalServerError, Error{err.Error()})
+		reply(w, http.StatusInternalServerError, Error{Error: err.Error()})
 	case body == nil:
 		w.WriteHeader(http.StatusNoContent)
 	default:

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+
+	"github.com/moat-sh/moat/daemon/localapi/wire"
 )
 
 // Client talks to moatd over its unix socket, one connection per call.
@@ -51,7 +53,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("moatd at %s: %w (is moatd running?)", c.socket, err)
 	}
 	if resp.code < 200 || resp.code >= 300 {
-		var e apiError
+		var e wire.Error
 		json.Unmarshal(resp.body, &e)
 		return fmt.Errorf("moatd: %s %s: %s: %s", method, path, resp.status, e.Error)
 	}

@@ -62,7 +62,7 @@ func TestAdmitAgainstLocalAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := AdmitResponse(b.resp)
+	want := b.resp
 	if resp != want {
 		t.Errorf("answer %+v, want %+v", resp, want)
 	}
@@ -79,7 +79,7 @@ func TestRegisterAndUnregister(t *testing.T) {
 	if err := c.Register(context.Background(), ctr); err != nil {
 		t.Fatal(err)
 	}
-	if len(b.registered) != 1 || Container(b.registered[0]) != ctr {
+	if len(b.registered) != 1 || b.registered[0] != ctr {
 		t.Errorf("registered %+v, want %+v", b.registered, ctr)
 	}
 	if err := c.Unregister(context.Background(), "a b&c", "id/with?odd#chars"); err != nil {
@@ -170,31 +170,5 @@ func TestCancelEndsTheCall(t *testing.T) {
 	err := c.Unregister(ctx, "ns", "c1")
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want one wrapping context.Canceled", err)
-	}
-}
-
-// The wire types are localapi's, field for field.
-func TestTypesMirrorLocalAPI(t *testing.T) {
-	pairs := []struct{ ours, theirs any }{
-		{AdmitRequest{}, localapi.AdmitRequest{}},
-		{AdmitResponse{}, localapi.AdmitResponse{}},
-		{Container{}, localapi.Container{}},
-		{apiError{}, localapi.Error{}},
-	}
-	for _, p := range pairs {
-		a, b := reflect.TypeOf(p.ours), reflect.TypeOf(p.theirs)
-		if a.NumField() != b.NumField() {
-			t.Errorf("%v has %d fields, %v has %d", a, a.NumField(), b, b.NumField())
-			continue
-		}
-		for i := range a.NumField() {
-			fa, fb := a.Field(i), b.Field(i)
-			if fa.Name != fb.Name || fa.Tag != fb.Tag || fa.Type != fb.Type {
-				t.Errorf("%v field %d is %s %v `%s`, %v has %s %v `%s`", a, i, fa.Name, fa.Type, fa.Tag, b, fb.Name, fb.Type, fb.Tag)
-			}
-		}
-	}
-	if DefaultSocket != localapi.DefaultSocket {
-		t.Errorf("DefaultSocket %q, localapi's %q", DefaultSocket, localapi.DefaultSocket)
 	}
 }

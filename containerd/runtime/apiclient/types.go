@@ -1,44 +1,13 @@
 package apiclient
 
-import specs "github.com/opencontainers/runtime-spec/specs-go"
+import "github.com/moat-sh/moat/daemon/localapi/wire"
 
-// DefaultSocket is where moatd serves the local API (localapi.DefaultSocket).
-const DefaultSocket = "/run/moat/moatd.sock"
+// DefaultSocket is where moatd serves the local API.
+const DefaultSocket = wire.DefaultSocket
 
-// AdmitRequest asks whether a container may be created
-// (localapi.AdmitRequest).
-type AdmitRequest struct {
-	ContainerID string      `json:"containerID"`
-	Namespace   string      `json:"namespace,omitempty"` // containerd namespace
-	Source      string      `json:"source"`              // "runtime" or "nri"
-	Spec        *specs.Spec `json:"spec"`
-}
-
-// AdmitResponse is the decision (localapi.AdmitResponse). When Allowed,
-// the caller applies the labels to the spec before creating the container.
-type AdmitResponse struct {
-	Allowed      bool   `json:"allowed"`
-	Reason       string `json:"reason,omitempty"`
-	TaskID       string `json:"taskID,omitempty"`
-	ProcessLabel string `json:"processLabel,omitempty"`
-	MountLabel   string `json:"mountLabel,omitempty"`
-	// CapMask holds the privileged capabilities (bit = capability number)
-	// that the BPF capability gate lets this container use.
-	CapMask uint64 `json:"capMask"`
-}
-
-// Container registers a created container, before its first instruction
-// (localapi.Container).
-type Container struct {
-	ID        string `json:"id"`
-	Namespace string `json:"namespace,omitempty"`
-	TaskID    string `json:"taskID"`
-	CgroupID  uint64 `json:"cgroupID"` // cgroup v2 inode number
-	Pid       int    `json:"pid"`      // the container's init process
-	CapMask   uint64 `json:"capMask"`
-}
-
-// apiError is the body of every non-2xx answer (localapi.Error).
-type apiError struct {
-	Error string `json:"error"`
-}
+// The local API's types (package wire, shared with the server).
+type (
+	AdmitRequest  = wire.AdmitRequest
+	AdmitResponse = wire.AdmitResponse
+	Container     = wire.Container
+)
