@@ -4,6 +4,7 @@ package footprint
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,8 +31,14 @@ func TestFootprint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	k, err := harness.FindKernel(vm.KernelDir)
+	if err != nil {
+		t.Fatalf("%v (run make deps, or set MOAT_CACHE to a folder with kernel/ and containerd/)", err)
+	}
+	vm.Accel = harness.ProbeAccel(ctx, vm, k)
+	fmt.Printf("footprint: accel %s\n", vm.Accel) // for the driver's note
 	bin := buildBinaries(t)
-	img := buildImage(ctx, t, vm, bin)
+	img := buildImage(ctx, t, vm, k, bin)
 	res, err := instance.Boot(ctx, instance.BootSpec{
 		Image:    img,
 		Scenario: instance.Scenario{Program: filepath.Join(bin, "guest"), Env: guestEnv()},
@@ -80,12 +87,8 @@ func buildBinaries(t *testing.T) string {
 	return out
 }
 
-func buildImage(ctx context.Context, t *testing.T, vm harness.Options, bin string) *instance.Image {
+func buildImage(ctx context.Context, t *testing.T, vm harness.Options, k harness.Kernel, bin string) *instance.Image {
 	t.Helper()
-	k, err := harness.FindKernel(vm.KernelDir)
-	if err != nil {
-		t.Fatalf("%v (run make deps, or set MOAT_CACHE to a folder with kernel/ and containerd/)", err)
-	}
 	img, err := instance.Build(ctx, instance.Spec{
 		CacheDir: vm.CacheDir, Kernel: k, Supervisor: filepath.Join(bin, "moat-supervise"),
 		Binaries: []instance.File{
@@ -104,6 +107,12 @@ func buildImage(ctx context.Context, t *testing.T, vm harness.Options, bin strin
 	return img
 }
 
+// ownCgroup puts the unit's shell, then moatd that it execs, in a cgroup
+// of its own with the memory controller on, as systemd would for
+// moatd.service: the guest reads moatd's CPU time there.
+const ownCgroup = "echo +memory > /sys/fs/cgroup/cgroup.subtree_control; " +
+	"mkdir -p /sys/fs/cgroup/moatd && echo $$ > /sys/fs/cgroup/moatd/cgroup.procs && "
+
 // execAudit turns the exec family's mode from enforce to audit.
 const execAudit = `/^  exec:$/{n;s/mode: enforce/mode: audit/;}`
 
@@ -113,7 +122,7 @@ func units() []guest.Unit {
 	setup := instance.NewUnit("footprint-setup", "/bin/sh", guest.TypeOneshot, "-c",
 		"mkdir -p "+liveDir+" /var/log/moat && sed '"+execAudit+"' "+instance.MoatConfigPath+" > "+liveDir+"/config.yaml")
 	moatd := instance.MoatdUnit()
-	moatd.Args = []string{"--config", liveDir + "/config.yaml"}
+	moatd.Command, moatd.Args = "/bin/sh", []string{"-c", ownCgroup + "exec /usr/bin/moatd --config " + liveDir + "/config.yaml"}
 	moatd.DependsOn = []string{"containerd", "footprint-setup"}
 	if v := os.Getenv("MOAT_FOOTPRINT_GODEBUG"); v != "" {
 		moatd.Env = []string{"GODEBUG=" + v} // a diagnosis, e.g. gctrace=1

@@ -6,10 +6,6 @@ import (
 	"strings"
 )
 
-// ClockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat:
-// 100 on every Linux architecture Go supports.
-const ClockTicks = 100
-
 // StatusKB is a "Name:   N kB" field of /proc/PID/status or of
 // /proc/PID/smaps_rollup, in kB.
 func StatusKB(text, name string) (uint64, error) {
@@ -27,28 +23,16 @@ func StatusKB(text, name string) (uint64, error) {
 	return 0, fmt.Errorf("no %s line", name)
 }
 
-// CPUTicks is utime+stime of /proc/PID/stat: the CPU time of every
-// thread, live or ended, in ClockTicks.
-func CPUTicks(stat string) (uint64, error) {
-	// the command (field 2) is in parentheses and may hold spaces
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("stat: no ')' after the command")
+// CgroupField is a "key N" line of a cgroup v2 flat-keyed file such
+// as cpu.stat (usage_usec) or memory.stat (kernel, in bytes).
+func CgroupField(text, key string) (uint64, error) {
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 && f[0] == key {
+			return strconv.ParseUint(f[1], 10, 64)
+		}
 	}
-	f := strings.Fields(stat[i+1:])
-	// f[0] is field 3 (state); utime and stime are fields 14 and 15
-	if len(f) < 13 {
-		return 0, fmt.Errorf("stat: %d fields after the command, want at least 13", len(f))
-	}
-	u, err := strconv.ParseUint(f[11], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("stat utime: %w", err)
-	}
-	s, err := strconv.ParseUint(f[12], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("stat stime: %w", err)
-	}
-	return u + s, nil
+	return 0, fmt.Errorf("no %s line", key)
 }
 
 // MapInfo is what fdinfo says of a BPF map descriptor.
@@ -78,8 +62,8 @@ func ParseMapInfo(fdinfo string) (m MapInfo, ok bool, err error) {
 	return m, true, nil
 }
 
-// Millicores is CPU ticks spent over a wall-clock window, in thousandths
-// of one CPU.
-func Millicores(ticks uint64, windowSeconds float64) float64 {
-	return float64(ticks) / ClockTicks / windowSeconds * 1000
+// Millicores is CPU microseconds spent over a wall-clock window, in
+// thousandths of one CPU.
+func Millicores(usec uint64, windowSeconds float64) float64 {
+	return float64(usec) / 1e3 / windowSeconds
 }

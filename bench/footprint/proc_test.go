@@ -30,21 +30,22 @@ func TestStatusKB(t *testing.T) {
 	}
 }
 
-func TestCPUTicks(t *testing.T) {
+func TestCgroupField(t *testing.T) {
+	const cpuStat = "usage_usec 123456\nuser_usec 100000\nsystem_usec 23456\nnr_periods 0\n"
 	for _, tc := range []struct {
-		stat string
-		want uint64
-		bad  bool
+		text, key string
+		want      uint64
+		bad       bool
 	}{
-		{"412 (moatd) S 1 412 412 0 -1 4194560 2873 0 0 0 37 15 0 0 20 0 9 0 351 1292288000 6128", 52, false},
-		{"7 (a b) c) R 1 7 7 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 1 1 1", 11, false},
-		{"412 moatd S 1", 0, true},
-		{"412 (moatd) S 1 412", 0, true},
-		{"412 (moatd) S 1 412 412 0 -1 4194560 2873 0 0 0 x 15 0", 0, true},
+		{cpuStat, "usage_usec", 123456, false},
+		{cpuStat, "system_usec", 23456, false},
+		{"anon 4096\nkernel 815104\nkernel_stack 65536\n", "kernel", 815104, false},
+		{cpuStat, "usage", 0, true},
+		{"usage_usec x\n", "usage_usec", 0, true},
 	} {
-		got, err := CPUTicks(tc.stat)
+		got, err := CgroupField(tc.text, tc.key)
 		if (err != nil) != tc.bad || got != tc.want {
-			t.Errorf("CPUTicks(%q) = %d, %v; want %d, error %v", tc.stat, got, err, tc.want, tc.bad)
+			t.Errorf("CgroupField(%q) = %d, %v; want %d, error %v", tc.key, got, err, tc.want, tc.bad)
 		}
 	}
 }
@@ -70,16 +71,16 @@ func TestParseMapInfo(t *testing.T) {
 
 func TestMillicores(t *testing.T) {
 	for _, tc := range []struct {
-		ticks  uint64
+		usec   uint64
 		window float64
 		want   float64
 	}{
 		{0, 60, 0},
-		{6, 60, 1},     // 60 ms over 60 s
-		{100, 10, 100}, // 1 s over 10 s
+		{60000, 60, 1},     // 60 ms over 60 s
+		{1000000, 10, 100}, // 1 s over 10 s
 	} {
-		if got := Millicores(tc.ticks, tc.window); got != tc.want {
-			t.Errorf("Millicores(%d, %v) = %v, want %v", tc.ticks, tc.window, got, tc.want)
+		if got := Millicores(tc.usec, tc.window); got != tc.want {
+			t.Errorf("Millicores(%d, %v) = %v, want %v", tc.usec, tc.window, got, tc.want)
 		}
 	}
 }

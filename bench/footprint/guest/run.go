@@ -47,7 +47,7 @@ func run(s settings, say sayFunc) error {
 	if err != nil {
 		return err
 	}
-	before, err := cpuTicks(pid)
+	before, err := cpuUsec()
 	if err != nil {
 		return err
 	}
@@ -57,8 +57,8 @@ func run(s settings, say sayFunc) error {
 		return err
 	}
 	say("%d containers running after %s", s.containers, time.Since(t).Round(100*time.Millisecond))
-	if after, err := cpuTicks(pid); err == nil {
-		emit("moatd CPU starting the containers", float64(after-before)*1000/100, "ms")
+	if after, err := cpuUsec(); err == nil {
+		emit("moatd CPU starting the containers", float64(after-before)/1e3, "ms")
 	}
 	say("settling for %s", s.settle)
 	time.Sleep(s.settle)
@@ -68,9 +68,7 @@ func run(s settings, say sayFunc) error {
 // measure samples moatd through the idle window.
 func measure(pid int, s settings, say sayFunc) error {
 	say("moatd is pid %d; idle window of %s", pid, s.window)
-	errs := []error{memory(pid)}
-	errs = append(errs, idleCPU(pid, s.window, say))
-	errs = append(errs, memory(pid))
+	errs := []error{memory(pid), idleCPU(pid, s.window, say)}
 	if err := checkAlive(pid, s.containers); err != nil {
 		errs = append(errs, err)
 	}
