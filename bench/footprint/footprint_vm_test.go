@@ -124,8 +124,7 @@ func units() []guest.Unit {
 	moatd := instance.MoatdUnit()
 	moatd.Command, moatd.Args = "/bin/sh", []string{"-c", ownCgroup + "exec /usr/bin/moatd --config " + liveDir + "/config.yaml"}
 	moatd.DependsOn = []string{"containerd", "footprint-setup"}
-	if v := os.Getenv("MOAT_FOOTPRINT_GODEBUG"); v != "" {
-		moatd.Env = []string{"GODEBUG=" + v} // a diagnosis, e.g. gctrace=1
-	}
+	// a diagnosis, e.g. MOAT_FOOTPRINT_MOATD_ENV="GODEBUG=gctrace=1"
+	moatd.Env = strings.Fields(os.Getenv("MOAT_FOOTPRINT_MOATD_ENV"))
 	return []guest.Unit{instance.NetworkUnit(), instance.ContainerdUnit(), instance.ImagesUnit(), setup, moatd}
 }

@@ -6,8 +6,7 @@ import (
 	"strings"
 )
 
-// StatusKB is a "Name:   N kB" field of /proc/PID/status or of
-// /proc/PID/smaps_rollup, in kB.
+// StatusKB is a "Name:   N kB" field of /proc/PID/status, in kB.
 func StatusKB(text, name string) (uint64, error) {
 	for _, line := range strings.Split(text, "\n") {
 		rest, ok := strings.CutPrefix(line, name+":")
@@ -33,33 +32,6 @@ func CgroupField(text, key string) (uint64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no %s line", key)
-}
-
-// MapInfo is what fdinfo says of a BPF map descriptor.
-type MapInfo struct {
-	ID      uint64 // map_id: two descriptors of one map have the same
-	Memlock uint64 // bytes
-}
-
-// ParseMapInfo reads a /proc/PID/fdinfo text, with ok false when the
-// descriptor is not a BPF map.
-func ParseMapInfo(fdinfo string) (m MapInfo, ok bool, err error) {
-	fields := map[string]string{}
-	for _, line := range strings.Split(fdinfo, "\n") {
-		if k, v, found := strings.Cut(line, ":"); found {
-			fields[k] = strings.TrimSpace(v)
-		}
-	}
-	if _, ok = fields["map_type"]; !ok {
-		return m, false, nil
-	}
-	if m.ID, err = strconv.ParseUint(fields["map_id"], 10, 64); err != nil {
-		return m, true, fmt.Errorf("fdinfo map_id: %w", err)
-	}
-	if m.Memlock, err = strconv.ParseUint(fields["memlock"], 10, 64); err != nil {
-		return m, true, fmt.Errorf("fdinfo memlock: %w", err)
-	}
-	return m, true, nil
 }
 
 // Millicores is CPU microseconds spent over a wall-clock window, in

@@ -50,25 +50,6 @@ func TestCgroupField(t *testing.T) {
 	}
 }
 
-func TestParseMapInfo(t *testing.T) {
-	for _, tc := range []struct {
-		name, text string
-		want       MapInfo
-		ok, bad    bool
-	}{
-		{"map", "pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t1057\nmap_type:\t1\nkey_size:\t8\nvalue_size:\t4\nmax_entries:\t1024\nmap_flags:\t0x1\nmap_extra:\t0x0\nmemlock:\t86016\nmap_id:\t17\nfrozen:\t0\n",
-			MapInfo{ID: 17, Memlock: 86016}, true, false},
-		{"file", "pos:\t0\nflags:\t0100000\nmnt_id:\t22\nino:\t4\n", MapInfo{}, false, false},
-		{"prog", "pos:\t0\nprog_type:\t29\nprog_jited:\t1\nmemlock:\t4096\nprog_id:\t3\n", MapInfo{}, false, false},
-		{"no memlock", "map_type:\t2\nmap_id:\t3\n", MapInfo{ID: 3}, true, true},
-	} {
-		got, ok, err := ParseMapInfo(tc.text)
-		if ok != tc.ok || (err != nil) != tc.bad || got != tc.want {
-			t.Errorf("%s: ParseMapInfo = %+v, %v, %v; want %+v, %v, error %v", tc.name, got, ok, err, tc.want, tc.ok, tc.bad)
-		}
-	}
-}
-
 func TestMillicores(t *testing.T) {
 	for _, tc := range []struct {
 		usec   uint64
