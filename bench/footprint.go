@@ -90,10 +90,10 @@ func unitOf(ms []sample.Metric, what string) string {
 // do not change it; moatd's maps cannot be read from outside moatd (the
 // tamper rule).
 func (d *Driver) mapMemoryRow() Row {
-	r := Row{What: "BPF map memory (memlock)", Config: "moatd, 20 containers", Unit: "bytes"}
+	r := Row{What: "BPF map memory (memlock)", Config: "moatd, 20 containers"}
 	for _, h := range d.report.Rows {
 		if h.What == r.What && h.Config == "moat" {
-			r.Median, r.Min, r.Max = h.Median, h.Min, h.Max
+			r.Median, r.Min, r.Max, r.Unit = h.Median, h.Min, h.Max, h.Unit
 			r.judge(&Goal{Max: 2 << 20, OnValue: true, Text: "≤ 2 MiB"})
 			r.Note = "the hooks pass's figure: memlock follows max_entries, not the containers"
 			return r

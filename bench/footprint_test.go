@@ -48,11 +48,11 @@ func TestFootprintRows(t *testing.T) {
 
 func TestMapMemoryRowFromHooks(t *testing.T) {
 	d := &Driver{}
-	if r := d.mapMemoryRow(); r.Met != "n/a" {
+	if r := d.mapMemoryRow(); r.Met != "n/a" || r.Unit != "" {
 		t.Errorf("without the hooks pass: %+v, want n/a", r)
 	}
-	d.report.Rows = []Row{{What: "BPF map memory (memlock)", Config: "moat", Median: 397312, Min: 397312, Max: 397312}}
-	if r := d.mapMemoryRow(); r.Median != 397312 || r.Met != "yes" {
+	d.report.Rows = []Row{{What: "BPF map memory (memlock)", Config: "moat", Median: 397312, Min: 397312, Max: 397312, Unit: "bytes"}}
+	if r := d.mapMemoryRow(); r.Median != 397312 || r.Unit != "bytes" || r.Met != "yes" {
 		t.Errorf("with the hooks pass: %+v, want 397312 bytes, met", r)
 	}
 }
