@@ -27,6 +27,7 @@ func TestFootprintRows(t *testing.T) {
 		{"moatd RSS", 29, 28, 40, "yes", false},
 		{"moatd idle CPU", 0.8, 0.2, 3, "yes", true},
 		{"moatd CPU starting the containers", 800, 800, 800, "n/a", false},
+		{"moatd idle CPU, median slice", 1.6, 0.2, 3, "n/a", false},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("%d rows, want %d: %+v", len(rows), len(want), rows)
