@@ -93,14 +93,3 @@ func attestRows(ms []sample.Metric) []Row {
 	}
 	return rows
 }
-
-// footprint: moatd's RSS and idle CPU with 20 live containers need moatd
-// in the VM; until then the rows say TODO. The BPF map memory of the
-// rule set comes from the hooks pass.
-func (d *Driver) footprint(context.Context) ([]Row, error) {
-	todo := func(what, target string) Row {
-		return Row{What: what, Config: "moatd, 20 containers", Target: target, Met: "TODO",
-			Note: "needs moatd on main and a VM scenario with 20 live containers"}
-	}
-	return []Row{todo("moatd RSS", "≤ 30 MB"), todo("moatd idle CPU", "≤ 1 millicore")}, nil
-}
