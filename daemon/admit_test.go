@@ -22,7 +22,7 @@ func testDaemon(t *testing.T, doc string) *Daemon {
 	t.Helper()
 	d := &Daemon{log: slog.New(slog.NewTextHandler(io.Discard, nil)), state: placement.New()}
 	d.cfg.Store(mustParse(t, doc))
-	d.m = newMetrics(func() float64 { return 0 })
+	d.m = newMetrics(func() float64 { return 0 }, func() lifetimeFigures { return lifetimeFigures{} })
 	d.gate = newGate(d)
 	d.admit = &admission{d: d}
 	d.admit.current.Store(d.newBackend(d.cfg.Load()))

@@ -71,7 +71,6 @@ func (d *Daemon) startLifecycle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.updateLifetimeMetrics()
 	d.goRun(func() {
 		if err := d.sched.Run(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("lifecycle scheduler stopped", "err", err)
@@ -86,8 +85,6 @@ func (d *Daemon) startLifecycle(ctx context.Context) error {
 func (d *Daemon) checkpoints(ctx context.Context) {
 	checkpoint := time.NewTicker(lifecycle.CheckpointEvery)
 	defer checkpoint.Stop()
-	gauges := time.NewTicker(15 * time.Second)
-	defer gauges.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -96,23 +93,25 @@ func (d *Daemon) checkpoints(ctx context.Context) {
 			if err := d.inst.Checkpoint(); err != nil {
 				d.log.Warn("lifecycle checkpoint", "err", err)
 			}
-		case <-gauges.C:
-			d.updateLifetimeMetrics()
 		}
 	}
 }
 
-func (d *Daemon) updateLifetimeMetrics() {
-	p := d.sched.Plan()
-	now := d.inst.Clock.Now()
+// lifetimeFigures are the lifetime gauges now; zero before the lifecycle
+// step (the metrics listener starts after it).
+func (d *Daemon) lifetimeFigures() lifetimeFigures {
+	var f lifetimeFigures
 	if d.rep != nil {
 		if last := d.rep.LastDelivered(); !last.IsZero() {
-			d.m.deliveryLag.Set(time.Since(last).Seconds())
+			f.deliveryLag = time.Since(last).Seconds()
 		}
 	}
-	d.m.age.Set(p.Age.Seconds())
-	d.m.toDrain.Set(p.DrainBy.Sub(now).Seconds())
-	d.m.toTerminate.Set(p.TerminateAt.Sub(now).Seconds())
+	if d.sched == nil {
+		return f
+	}
+	p, now := d.sched.Plan(), d.inst.Clock.Now()
+	f.age, f.toDrain, f.toTerminate = p.Age.Seconds(), p.DrainBy.Sub(now).Seconds(), p.TerminateAt.Sub(now).Seconds()
+	return f
 }
 
 func (d *Daemon) onDrain(p lifecycle.Plan) {

@@ -11,16 +11,16 @@ type metrics struct {
 	denials       *prometheus.CounterVec
 	dropped       prometheus.CounterFunc
 	admissions    *prometheus.CounterVec
-	age           prometheus.Gauge
-	toDrain       prometheus.Gauge
-	toTerminate   prometheus.Gauge
 	draining      prometheus.Gauge
-	deliveryLag   prometheus.Gauge
 	liveTasks     prometheus.Gauge
 	familyEnforce *prometheus.GaugeVec
 }
 
-func newMetrics(droppedEvents func() float64) *metrics {
+// lifetimeFigures are the lifetime gauges, in seconds, computed when
+// Prometheus scrapes (no ticker wakes an idle moatd for them).
+type lifetimeFigures struct{ age, toDrain, toTerminate, deliveryLag float64 }
+
+func newMetrics(droppedEvents func() float64, lifetime func() lifetimeFigures) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.denials = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "moat_denials_total", Help: "Operations the kernel refused, by rule family.",
@@ -31,17 +31,24 @@ func newMetrics(droppedEvents func() float64) *metrics {
 	m.admissions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "moat_admission_decisions_total", Help: "Admission decisions by result and source.",
 	}, []string{"result", "source"})
-	m.age = gauge("moat_instance_age_seconds", "Seconds since the instance launched.")
-	m.toDrain = gauge("moat_seconds_to_drain_by", "Seconds until the instance must have drained.")
-	m.toTerminate = gauge("moat_seconds_to_terminate_by", "Seconds until the instance is stopped.")
+	lifetimeGauge := func(name, help string, of func(lifetimeFigures) float64) prometheus.GaugeFunc {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return of(lifetime()) })
+	}
+	age := lifetimeGauge("moat_instance_age_seconds", "Seconds since the instance launched.",
+		func(f lifetimeFigures) float64 { return f.age })
+	toDrain := lifetimeGauge("moat_seconds_to_drain_by", "Seconds until the instance must have drained.",
+		func(f lifetimeFigures) float64 { return f.toDrain })
+	toTerminate := lifetimeGauge("moat_seconds_to_terminate_by", "Seconds until the instance is stopped.",
+		func(f lifetimeFigures) float64 { return f.toTerminate })
+	lag := lifetimeGauge("moat_report_delivery_lag_seconds", "Seconds since the last report was acknowledged (the spool depth is moat_attest_spool_reports).",
+		func(f lifetimeFigures) float64 { return f.deliveryLag })
 	m.draining = gauge("moat_draining", "1 while the instance drains.")
-	m.deliveryLag = gauge("moat_report_delivery_lag_seconds", "Seconds since the last report was acknowledged (the spool depth is moat_attest_spool_reports).")
 	m.liveTasks = gauge("moat_live_tasks", "Tasks with at least one live container.")
 	m.familyEnforce = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "moat_rule_family_mode", Help: "1 for the mode each rule family runs in.",
 	}, []string{"rule", "mode"})
-	m.reg.MustRegister(m.denials, m.dropped, m.admissions, m.age, m.toDrain, m.toTerminate,
-		m.draining, m.deliveryLag, m.liveTasks, m.familyEnforce,
+	m.reg.MustRegister(m.denials, m.dropped, m.admissions, age, toDrain, toTerminate,
+		m.draining, lag, m.liveTasks, m.familyEnforce,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

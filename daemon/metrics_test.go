@@ -8,7 +8,7 @@ import (
 )
 
 func TestMetricsExposeWhatOperatorsWatch(t *testing.T) {
-	m := newMetrics(func() float64 { return 7 })
+	m := newMetrics(func() float64 { return 7 }, func() lifetimeFigures { return lifetimeFigures{age: 60, toDrain: 30} })
 	m.denials.WithLabelValues("exec").Add(2)
 	m.admissions.WithLabelValues("denied", "runtime").Inc()
 	m.setModes(map[string]string{"root": "enforce", "caps": "audit"})

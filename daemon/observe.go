@@ -17,7 +17,7 @@ func (d *Daemon) startObservability(context.Context) error {
 	}
 	d.audit = newAuditLog(out, d.cfg.Load().Audit, d.feed)
 	d.onClose(d.audit.Close)
-	d.m = newMetrics(d.droppedEvents)
+	d.m = newMetrics(d.droppedEvents, d.lifetimeFigures)
 	d.m.setModes(d.cfg.Load().Modes())
 	return nil
 }

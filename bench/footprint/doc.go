@@ -1,6 +1,6 @@
 // Package footprint measures moatd's own cost on a managed instance, the
 // fourth part of make bench: the instance image of vmtests/instance
-// booted in QEMU with moatd enforcing every BPF rule family (SELinux off),
+// booted in QEMU with moatd enforcing every BPF rule family and SELinux,
 // 20 live busybox containers started with ctr through containerd and
 // moat-runtime (with admission), then, after a settling time, moatd's
 // resident memory (VmRSS, its anonymous and file-backed parts) and its

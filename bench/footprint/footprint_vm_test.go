@@ -17,9 +17,9 @@ import (
 	"github.com/moat-sh/moat/vmtests/instance/guest"
 )
 
-// liveDir is where moatd's configuration lives on the instance: the data
-// disk, so that the scenario can rewrite it (see config.yaml).
-const liveDir = "/var/lib/moat-footprint"
+// guestPath is the guest program's place in the image: on the protected
+// root, which the exec family lets run.
+const guestPath = "/usr/libexec/moat-bench/footprint"
 
 // TestFootprint boots the instance with moatd and runs the guest program,
 // whose result lines go to standard output for make bench's driver. It
@@ -41,7 +41,7 @@ func TestFootprint(t *testing.T) {
 	img := buildImage(ctx, t, vm, k, bin)
 	res, err := instance.Boot(ctx, instance.BootSpec{
 		Image:    img,
-		Scenario: instance.Scenario{Program: filepath.Join(bin, "guest"), Env: guestEnv()},
+		Scenario: instance.Scenario{Path: guestPath, Env: guestEnv()},
 		VM:       vm,
 		Output:   os.Stdout,
 		Console:  filepath.Join(t.TempDir(), "console.log"),
@@ -73,7 +73,7 @@ func buildBinaries(t *testing.T) string {
 	t.Helper()
 	out := t.TempDir()
 	for _, pkgs := range [][]string{
-		{"./cmd/moatd", "./cmd/moat", "./cmd/moat-runtime", "./cmd/moat-supervise"},
+		{"./cmd/moatd", "./cmd/moat", "./cmd/moat-runtime", "./cmd/moat-supervise", "./cmd/moat-policy"},
 		{"./bench/footprint/guest"},
 	} {
 		args := append([]string{"build", "-buildvcs=false", "-trimpath", "-o", out + "/"}, pkgs...)
@@ -83,6 +83,9 @@ func buildBinaries(t *testing.T) string {
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build %v: %v\n%s", pkgs, err, msg)
 		}
+	}
+	if msg, err := exec.Command(filepath.Join(out, "moat-policy"), "compile", filepath.Join(out, "policy.bin")).CombinedOutput(); err != nil {
+		t.Fatalf("compile the SELinux policy (secilc: make deps): %v\n%s", err, msg)
 	}
 	return out
 }
@@ -95,8 +98,12 @@ func buildImage(ctx context.Context, t *testing.T, vm harness.Options, k harness
 			{Host: filepath.Join(bin, "moatd"), Guest: "/usr/bin/moatd"},
 			{Host: filepath.Join(bin, "moat"), Guest: "/usr/bin/moat"},
 			{Host: filepath.Join(bin, "moat-runtime"), Guest: instance.RuntimePath},
+			{Host: filepath.Join(bin, "guest"), Guest: guestPath},
 		},
-		Files:      []instance.File{{Host: "../../containerd/config/containerd-moat.toml", Guest: instance.ContainerdConfDir + "/moat.toml"}},
+		Files: []instance.File{
+			{Host: "../../containerd/config/containerd-moat.toml", Guest: instance.ContainerdConfDir + "/moat.toml"},
+			{Host: filepath.Join(bin, "policy.bin"), Guest: "/usr/share/moat/selinux/policy.bin", Mode: 0o644},
+		},
 		MoatConfig: "config.yaml",
 		Units:      units(),
 	})
@@ -113,18 +120,17 @@ func buildImage(ctx context.Context, t *testing.T, vm harness.Options, k harness
 const ownCgroup = "echo +memory > /sys/fs/cgroup/cgroup.subtree_control; " +
 	"mkdir -p /sys/fs/cgroup/moatd && echo $$ > /sys/fs/cgroup/moatd/cgroup.procs && "
 
-// execAudit turns the exec family's mode from enforce to audit.
-const execAudit = `/^  exec:$/{n;s/mode: enforce/mode: audit/;}`
-
-// units are the default units, with a setup unit that writes moatd's live
-// configuration on the data disk (exec in audit) and moatd reading it.
+// units are the default units (network, moatd, containerd, the image
+// import), with moatd in a cgroup of its own.
 func units() []guest.Unit {
-	setup := instance.NewUnit("footprint-setup", "/bin/sh", guest.TypeOneshot, "-c",
-		"mkdir -p "+liveDir+" /var/log/moat && sed '"+execAudit+"' "+instance.MoatConfigPath+" > "+liveDir+"/config.yaml")
-	moatd := instance.MoatdUnit()
-	moatd.Command, moatd.Args = "/bin/sh", []string{"-c", ownCgroup + "exec /usr/bin/moatd --config " + liveDir + "/config.yaml"}
-	moatd.DependsOn = []string{"containerd", "footprint-setup"}
-	// a diagnosis, e.g. MOAT_FOOTPRINT_MOATD_ENV="GODEBUG=gctrace=1"
-	moatd.Env = strings.Fields(os.Getenv("MOAT_FOOTPRINT_MOATD_ENV"))
-	return []guest.Unit{instance.NetworkUnit(), instance.ContainerdUnit(), instance.ImagesUnit(), setup, moatd}
+	us := instance.DefaultUnits()
+	for i := range us {
+		if us[i].Name == "moatd" {
+			us[i].Command = "/bin/sh"
+			us[i].Args = []string{"-c", ownCgroup + "exec /usr/bin/moatd --config " + instance.MoatConfigPath}
+			// a diagnosis, e.g. MOAT_FOOTPRINT_MOATD_ENV="GODEBUG=gctrace=1"
+			us[i].Env = strings.Fields(os.Getenv("MOAT_FOOTPRINT_MOATD_ENV"))
+		}
+	}
+	return us
 }

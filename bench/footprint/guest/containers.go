@@ -12,8 +12,6 @@ import (
 
 const (
 	image      = "docker.io/library/busybox:latest"
-	liveConfig = "/var/lib/moat-footprint/config.yaml" // moatd's, on the data disk
-	fullConfig = "/etc/moat/config.yaml"               // every family enforcing
 	supervisor = "/usr/sbin/moat-supervise"
 )
 
@@ -27,16 +25,6 @@ func sh(timeout time.Duration, name string, args ...string) (string, error) {
 		return text, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, text)
 	}
 	return text, nil
-}
-
-// armExec puts the image's configuration, every family enforcing, in
-// place of the live one and has moatd apply it.
-func armExec() error {
-	if _, err := sh(10*time.Second, "cp", fullConfig, liveConfig); err != nil {
-		return err
-	}
-	_, err := sh(60*time.Second, "moat", "reload")
-	return err
 }
 
 // moatdPID is moatd's pid from the supervisor.

@@ -1,8 +1,8 @@
 // Command guest is the footprint pass's scenario, run inside the
-// instance VM once containerd, the image import and moatd are up: it sets
-// the exec family to enforce (moatd starts it in audit, since this
-// program runs from the per-boot initramfs), starts the containers, lets
-// moatd settle, then prints moatd's figures as package sample's lines.
+// instance VM (from the image, so that every family enforces from the
+// start) once moatd, containerd and the image import are up: it starts
+// the containers, lets moatd settle, then prints moatd's figures as
+// package sample's lines.
 // Its exit code is 0 when every figure was read.
 //
 // MOAT_FOOTPRINT_CONTAINERS (default 20), MOAT_FOOTPRINT_SETTLE (default

@@ -36,13 +36,9 @@ func settingsFromEnv() settings {
 
 type sayFunc func(format string, args ...any)
 
-// run arms every family, starts the containers, waits and measures.
+// run starts the containers, waits and measures.
 func run(s settings, say sayFunc) error {
 	config = fmt.Sprintf("moatd, %d containers", s.containers)
-	say("enforcement.exec: audit -> enforce (moat reload)")
-	if err := armExec(); err != nil {
-		return err
-	}
 	pid, err := moatdPID()
 	if err != nil {
 		return err
