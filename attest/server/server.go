@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/moat-sh/moat/attest"
@@ -28,6 +29,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	reg     *prometheus.Registry
+	keys    sync.Map // instance id → cachedKey
 	// Now is the clock; tests move it.
 	Now func() time.Time
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,31 +60,50 @@ func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope) (
 	if len(envs) > s.cfg.MaxBatch {
 		return nil, refused(http.StatusRequestEntityTooLarge, attest.CodeOversized, -1, "envelopes: %d over the batch limit %d", len(envs), s.cfg.MaxBatch)
 	}
-	inst, err := s.store.Instance(ctx, id)
+	inst, err := s.store.Enrolled(ctx, id)
 	if errors.Is(err, store.ErrUnknownInstance) {
 		return nil, refused(http.StatusNotFound, attest.CodeUnknownInstance, -1, "instance %q is not enrolled", id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	stmts, err := s.verifyAll(ctx, inst, envs)
+	v, err := s.verifier(id, inst.PublicKey)
 	if err != nil {
 		return nil, err
 	}
-	nonce := stmts[0].Predicate.Nonce
-	now := s.Now()
-	if err := nonceRefusal(s.store.CheckNonce(ctx, id, nonce, now)); err != nil {
-		return nil, err
-	}
-	fresh, dups, err := s.classify(ctx, inst, envs, stmts)
+	stmts, err := verifyAll(ctx, id, v, envs)
 	if err != nil {
 		return nil, err
+	}
+	nonce, now := stmts[0].Predicate.Nonce, s.Now()
+	fresh, dups, err := s.classify(ctx, id, inst.LastSeq, envs, stmts)
+	if err != nil { // a stale or used nonce is said first, as Append would
+		return nil, cmp.Or(nonceRefusal(s.store.CheckNonce(ctx, id, nonce, now)), err)
 	}
 	if err := nonceRefusal(s.store.Append(ctx, id, nonce, now, fresh)); err != nil {
 		return nil, err
 	}
 	last := stmts[len(stmts)-1].Predicate.Sequence
 	return &attest.SubmitResponse{Accepted: len(envs), Duplicates: dups, LastSequence: max(last, inst.LastSeq)}, nil
+}
+
+// verifier returns instance id's parsed key, parsed once per key rather
+// than once per submission.
+func (s *Server) verifier(id string, der []byte) (*attest.Verifier, error) {
+	if c, ok := s.keys.Load(id); ok && c.(cachedKey).der == string(der) {
+		return c.(cachedKey).v, nil
+	}
+	v, err := attest.ParsePublicKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("instance %s: stored key: %w", id, err)
+	}
+	s.keys.Store(id, cachedKey{der: string(der), v: v})
+	return v, nil
+}
+
+type cachedKey struct {
+	der string
+	v   *attest.Verifier
 }
 
 func nonceRefusal(err error) error {
@@ -98,11 +118,7 @@ func nonceRefusal(err error) error {
 	return err
 }
 
-func (s *Server) verifyAll(ctx context.Context, inst store.Instance, envs []*dsse.Envelope) ([]*attest.Statement, error) {
-	v, err := attest.ParsePublicKey(inst.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("instance %s: stored key: %w", inst.ID, err)
-	}
+func verifyAll(ctx context.Context, id string, v *attest.Verifier, envs []*dsse.Envelope) ([]*attest.Statement, error) {
 	out := make([]*attest.Statement, len(envs))
 	for i, env := range envs {
 		st, err := attest.Verify(ctx, v, env)
@@ -113,8 +129,8 @@ func (s *Server) verifyAll(ctx context.Context, inst store.Instance, envs []*dss
 			return nil, refused(http.StatusForbidden, attest.CodeBadSignature, i, "envelope %d: %v", i, err)
 		case err != nil:
 			return nil, refused(http.StatusBadRequest, attest.CodeMalformed, i, "envelope %d: %v", i, err)
-		case st.InstanceID != inst.ID:
-			return nil, refused(http.StatusForbidden, attest.CodeWrongInstance, i, "envelope %d: statement is about %q, not %q", i, st.InstanceID, inst.ID)
+		case st.InstanceID != id:
+			return nil, refused(http.StatusForbidden, attest.CodeWrongInstance, i, "envelope %d: statement is about %q, not %q", i, st.InstanceID, id)
 		case st.Predicate.Nonce != out0Nonce(out, st):
 			return nil, refused(http.StatusBadRequest, attest.CodeMalformed, i, "envelope %d: nonce differs from the batch's", i)
 		}
@@ -132,7 +148,7 @@ func out0Nonce(out []*attest.Statement, st *attest.Statement) string {
 
 // classify splits a batch into reports to store and duplicates of stored
 // ones (same sequence, same digest); sequences must grow strictly.
-func (s *Server) classify(ctx context.Context, inst store.Instance, envs []*dsse.Envelope, stmts []*attest.Statement) ([]store.Report, int, error) {
+func (s *Server) classify(ctx context.Context, id string, lastSeq uint64, envs []*dsse.Envelope, stmts []*attest.Statement) ([]store.Report, int, error) {
 	var fresh []store.Report
 	dups := 0
 	var prev uint64
@@ -143,17 +159,17 @@ func (s *Server) classify(ctx context.Context, inst store.Instance, envs []*dsse
 			return nil, 0, refused(http.StatusConflict, attest.CodeReordered, i, "envelope %d: sequence %d after %d", i, seq, prev)
 		}
 		prev = seq
-		if seq > inst.LastSeq {
+		if seq > lastSeq {
 			raw, _ := json.Marshal(envs[i])
 			fresh = append(fresh, store.Report{Sequence: seq, Digest: digest, Report: rep, Envelope: raw})
 			continue
 		}
-		stored, found, err := s.store.Digest(ctx, inst.ID, seq)
+		stored, found, err := s.store.Digest(ctx, id, seq)
 		if err != nil {
 			return nil, 0, err
 		}
 		if !found || stored != digest {
-			return nil, 0, refused(http.StatusConflict, attest.CodeReordered, i, "envelope %d: sequence %d is not above the last stored %d", i, seq, inst.LastSeq)
+			return nil, 0, refused(http.StatusConflict, attest.CodeReordered, i, "envelope %d: sequence %d is not above the last stored %d", i, seq, lastSeq)
 		}
 		dups++
 	}
