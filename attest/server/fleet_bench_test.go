@@ -23,13 +23,22 @@ import (
 )
 
 // The fleet load of make bench: 10,000 enrolled instances, each sending
-// one signed report per pass over loopback HTTP, 128 at a time. Reports
-// are signed before the clock starts (signing is the instances' work,
-// not the server's). Results are printed as package sample's lines.
+// one signed report per pass over loopback HTTP. Reports are signed
+// before the clock starts (signing is the instances' work, not the
+// server's). Results are printed as package sample's lines.
+//
+// The saturating pass keeps fleetClients requests in flight. The paced
+// pass offers fleetPace reports/s open loop: report i is due at
+// start + i/fleetPace, its latency runs from when it was due (a server
+// that falls behind is charged for the queue it builds, no coordinated
+// omission), and enough clients are ready that they are not the limit.
+// It also reports the rate it was served at: below the offered rate,
+// the p99 is not the p99 at that rate.
 const (
 	fleetSize    = 10000
 	fleetClients = 128
-	fleetPace    = 5000 // reports/s of the paced pass that measures p99, at most 80% of the saturated rate
+	fleetPace    = 5000 // reports/s offered by the paced pass (issue 9's target rate)
+	pacedClients = 1024
 )
 
 type fleetInstance struct {
@@ -109,23 +118,24 @@ func (e *env) signPass(b *testing.B, fleet []fleetInstance, seq uint64) [][]byte
 	return bodies
 }
 
-// load posts every body, fleetClients at a time, at most pace a second
-// (0: as fast as the server answers), and returns the latencies and the
-// wall time.
-func (e *env) load(b *testing.B, fleet []fleetInstance, bodies [][]byte, pace int) ([]time.Duration, time.Duration) {
+// load posts every body, clients at a time, as fast as the server
+// answers (pace 0) or each when due at pace a second, and returns the
+// latencies (from the send, or from when due) and the wall time.
+func (e *env) load(b *testing.B, fleet []fleetInstance, bodies [][]byte, clients, pace int) ([]time.Duration, time.Duration) {
 	lat := make([]time.Duration, len(bodies))
 	var next atomic.Int64
 	var failed atomic.Value
 	var wg sync.WaitGroup
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: fleetClients}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	start := time.Now()
-	for range fleetClients {
+	for range clients {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(bodies); i = int(next.Add(1) - 1) {
-				if pace > 0 {
-					time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(pace))))
-				}
 				t0 := time.Now()
+				if pace > 0 {
+					t0 = start.Add(time.Duration(i) * time.Second / time.Duration(pace))
+					time.Sleep(time.Until(t0))
+				}
 				if err := e.post(client, fleet[i].id, bodies[i]); err != nil {
 					failed.Store(err)
 					return
@@ -167,23 +177,23 @@ func emitMetric(b *testing.B, what, config string, v float64, unit string) {
 }
 
 // BenchmarkFleet: the saturating pass gives reports/s and its latency;
-// the paced pass (fleetPace a second, or 80% of the saturated rate when
-// the server cannot reach it) gives p99 at that rate.
+// the paced pass offers fleetPace a second whatever the server managed
+// saturated, and gives p50 and p99 at that rate and the rate served.
 func BenchmarkFleet(b *testing.B) {
 	fleet := fleetKeys(b)
 	for name, dsn := range map[string]func(testing.TB) string{"sqlite": sqliteDSN, "postgres": postgresDSN} {
 		b.Run(name, func(b *testing.B) {
 			e := newEnv(b, dsn(b), Defaults())
 			e.enrolFleet(b, fleet)
-			lat, wall := e.load(b, fleet, e.signPass(b, fleet, 1), 0)
-			rate := float64(len(lat)) / wall.Seconds()
-			emitMetric(b, "attest reports/s", name, rate, "reports/s")
+			lat, wall := e.load(b, fleet, e.signPass(b, fleet, 1), fleetClients, 0)
+			emitMetric(b, "attest reports/s", name, float64(len(lat))/wall.Seconds(), "reports/s")
 			emitMetric(b, "attest p50 (saturated)", name, percentile(lat, 50), "ms")
 			emitMetric(b, "attest p99 (saturated)", name, percentile(lat, 99), "ms")
-			pace := min(fleetPace, int(0.8*rate))
-			lat, _ = e.load(b, fleet, e.signPass(b, fleet, 2), pace)
-			emitMetric(b, fmt.Sprintf("attest p50 paced at %d/s", pace), name, percentile(lat, 50), "ms")
-			emitMetric(b, fmt.Sprintf("attest p99 paced at %d/s", pace), name, percentile(lat, 99), "ms")
+			lat, wall = e.load(b, fleet, e.signPass(b, fleet, 2), pacedClients, fleetPace)
+			paced := fmt.Sprintf("paced at %d/s", fleetPace)
+			emitMetric(b, "attest p50 "+paced, name, percentile(lat, 50), "ms")
+			emitMetric(b, "attest p99 "+paced, name, percentile(lat, 99), "ms")
+			emitMetric(b, "attest served "+paced, name, float64(len(lat))/wall.Seconds(), "reports/s")
 		})
 	}
 }
