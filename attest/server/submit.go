@@ -60,50 +60,59 @@ func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope) (
 	if len(envs) > s.cfg.MaxBatch {
 		return nil, refused(http.StatusRequestEntityTooLarge, attest.CodeOversized, -1, "envelopes: %d over the batch limit %d", len(envs), s.cfg.MaxBatch)
 	}
-	inst, err := s.store.Enrolled(ctx, id)
-	if errors.Is(err, store.ErrUnknownInstance) {
-		return nil, refused(http.StatusNotFound, attest.CodeUnknownInstance, -1, "instance %q is not enrolled", id)
+	for range 3 { // a key that changes under a submission is read again
+		k, inst, err := s.key(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := s.acceptWith(ctx, id, k, inst, envs)
+		if !errors.Is(err, errStaleKey) {
+			return resp, err
+		}
+		s.keys.Delete(id)
 	}
+	return nil, fmt.Errorf("instance %s: key changed during three submissions in a row", id)
+}
+
+// errStaleKey: the submission may have been judged on an outdated key
+// or last sequence; it is judged again on the stored ones.
+var errStaleKey = errors.New("cached key or sequence outdated")
+
+// acceptWith verifies envs with k and stores them. inst is nil when k
+// came from the cache: then the last sequence is unknown, every report
+// is taken for new, and whatever the stored state could explain
+// otherwise (a failed verification, a duplicate, another key) is
+// errStaleKey.
+func (s *Server) acceptWith(ctx context.Context, id string, k cachedKey, inst *store.Enrolment, envs []*dsse.Envelope) (*attest.SubmitResponse, error) {
+	stmts, err := verifyAll(ctx, id, k.v, envs)
 	if err != nil {
-		return nil, err
+		return nil, staleIfCached(err, inst)
 	}
-	v, err := s.verifier(id, inst.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	stmts, err := verifyAll(ctx, id, v, envs)
-	if err != nil {
-		return nil, err
+	var lastSeq uint64
+	if inst != nil {
+		lastSeq = inst.LastSeq
 	}
 	nonce, now := stmts[0].Predicate.Nonce, s.Now()
-	fresh, dups, err := s.classify(ctx, id, inst.LastSeq, envs, stmts)
+	fresh, dups, err := s.classify(ctx, id, lastSeq, envs, stmts)
 	if err != nil { // a stale or used nonce is said first, as Append would
 		return nil, cmp.Or(nonceRefusal(s.store.CheckNonce(ctx, id, nonce, now)), err)
 	}
-	if err := nonceRefusal(s.store.Append(ctx, id, nonce, now, fresh)); err != nil {
+	err = s.store.AppendFor(ctx, id, k.keyID, nonce, now, fresh)
+	if errors.Is(err, store.ErrKeyChanged) || errors.Is(err, store.ErrReordered) && inst == nil {
+		return nil, errStaleKey
+	}
+	if err := nonceRefusal(err); err != nil {
 		return nil, err
 	}
 	last := stmts[len(stmts)-1].Predicate.Sequence
-	return &attest.SubmitResponse{Accepted: len(envs), Duplicates: dups, LastSequence: max(last, inst.LastSeq)}, nil
+	return &attest.SubmitResponse{Accepted: len(envs), Duplicates: dups, LastSequence: max(last, lastSeq)}, nil
 }
 
-// verifier returns instance id's parsed key, parsed once per key rather
-// than once per submission.
-func (s *Server) verifier(id string, der []byte) (*attest.Verifier, error) {
-	if c, ok := s.keys.Load(id); ok && c.(cachedKey).der == string(der) {
-		return c.(cachedKey).v, nil
+func staleIfCached(err error, inst *store.Enrolment) error {
+	if inst == nil {
+		return errStaleKey
 	}
-	v, err := attest.ParsePublicKey(der)
-	if err != nil {
-		return nil, fmt.Errorf("instance %s: stored key: %w", id, err)
-	}
-	s.keys.Store(id, cachedKey{der: string(der), v: v})
-	return v, nil
-}
-
-type cachedKey struct {
-	der string
-	v   *attest.Verifier
+	return err
 }
 
 func nonceRefusal(err error) error {

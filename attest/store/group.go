@@ -42,6 +42,7 @@ type issueOp struct {
 
 type appendOp struct {
 	nonce   string
+	keyID   string // "": any key
 	now     int64
 	reports []Report
 }

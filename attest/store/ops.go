@@ -172,6 +172,7 @@ func (s *Store) RequestPackages(ctx context.Context, id string) error {
 // Enrolment is what a submission needs of its instance.
 type Enrolment struct {
 	PublicKey []byte // PKIX DER
+	KeyID     string // hex SHA-256 of PublicKey
 	LastSeq   uint64
 }
 
@@ -181,7 +182,7 @@ func (s *Store) Enrolled(ctx context.Context, id string) (Enrolment, error) {
 	var e Enrolment
 	var key string
 	var seq int64
-	err := s.queryRow(ctx, "SELECT public_key, last_seq FROM instances WHERE id = ?", id).Scan(&key, &seq)
+	err := s.queryRow(ctx, "SELECT public_key, key_id, last_seq FROM instances WHERE id = ?", id).Scan(&key, &e.KeyID, &seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, ErrUnknownInstance
 	}

@@ -13,6 +13,7 @@ type state struct {
 }
 
 type instState struct {
+	keyID           string
 	seq, seen, pkgs int64
 	touched         bool
 }
@@ -103,12 +104,15 @@ func (p *plan) touch(id string, inst *instState) {
 	}
 }
 
-// append refuses a stale or used nonce first, then sequences that do
+// append refuses reports verified with another key than the
+// instance's, then a stale or used nonce, then sequences that do
 // not grow; else it consumes the nonce, advances the instance and
 // inserts the reports.
 func (p *plan) append(st *state, id string, a *appendOp) error {
-	n := st.nonces[a.nonce]
+	inst, n := st.inst[id], st.nonces[a.nonce]
 	switch {
+	case a.keyID != "" && (inst == nil || inst.keyID != a.keyID):
+		return ErrKeyChanged
 	case n == nil || n.instance != id:
 		return ErrStaleNonce
 	case n.used:
@@ -116,7 +120,6 @@ func (p *plan) append(st *state, id string, a *appendOp) error {
 	case n.exp <= a.now:
 		return ErrStaleNonce
 	}
-	inst := st.inst[id]
 	if len(a.reports) > 0 && (inst == nil || inst.seq >= int64(a.reports[0].Sequence)) {
 		return ErrReordered
 	}

@@ -14,7 +14,7 @@ import (
 // kind of write whatever the group's size), COMMIT. Four round trips a
 // group instead of several a report.
 const (
-	pgLoadInstances = "SELECT id, last_seq, last_seen, packages_requested FROM instances WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+	pgLoadInstances = "SELECT id, key_id, last_seq, last_seen, packages_requested FROM instances WHERE id = ANY($1) ORDER BY id FOR UPDATE"
 	pgLoadNonces    = "SELECT nonce, instance_id, expires_at, used_at IS NOT NULL FROM nonces WHERE nonce = ANY($1) ORDER BY nonce FOR UPDATE"
 	pgUseNonces     = `UPDATE nonces SET used_at = u.at FROM unnest($1::text[], $2::bigint[]) AS u(nonce, at)
 		WHERE nonces.nonce = u.nonce AND nonces.used_at IS NULL`
@@ -69,8 +69,8 @@ func pgLoad(ctx context.Context, tx pgx.Tx, group []op) (*state, error) {
 	b.Queue(pgLoadInstances, ids).Query(func(rows pgx.Rows) error {
 		var id string
 		var in instState
-		_, err := pgx.ForEachRow(rows, []any{&id, &in.seq, &in.seen, &in.pkgs}, func() error {
-			st.inst[id] = &instState{seq: in.seq, seen: in.seen, pkgs: in.pkgs}
+		_, err := pgx.ForEachRow(rows, []any{&id, &in.keyID, &in.seq, &in.seen, &in.pkgs}, func() error {
+			st.inst[id] = &instState{keyID: in.keyID, seq: in.seq, seen: in.seen, pkgs: in.pkgs}
 			return nil
 		})
 		return err

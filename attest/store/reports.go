@@ -60,9 +60,17 @@ func (s *Store) Digest(ctx context.Context, id string, seq uint64) (digest strin
 // another submission got there first. With no reports it only consumes
 // the nonce and marks the instance seen.
 func (s *Store) Append(ctx context.Context, id, nonce string, now time.Time, reports []Report) error {
-	err := s.write(ctx, op{key: id, append: &appendOp{nonce: nonce, now: now.UnixNano(), reports: reports}})
+	return s.AppendFor(ctx, id, "", nonce, now, reports)
+}
+
+// AppendFor is Append for reports verified with the key keyID (as
+// Enrolment.KeyID), refused with ErrKeyChanged, storing nothing, when the
+// instance is no longer enrolled with that key; "" accepts any key.
+func (s *Store) AppendFor(ctx context.Context, id, keyID, nonce string, now time.Time, reports []Report) error {
+	err := s.write(ctx, op{key: id, append: &appendOp{nonce: nonce, keyID: keyID, now: now.UnixNano(), reports: reports}})
 	switch {
-	case err == nil, errors.Is(err, ErrStaleNonce), errors.Is(err, ErrReplayed), errors.Is(err, ErrReordered):
+	case err == nil, errors.Is(err, ErrStaleNonce), errors.Is(err, ErrReplayed), errors.Is(err, ErrReordered),
+		errors.Is(err, ErrKeyChanged):
 		return err
 	}
 	return fmt.Errorf("append: %w", err)

@@ -11,7 +11,7 @@ import (
 // the store opens (parsing them again for every report was two thirds
 // of the committer's time).
 const (
-	sqlLoadInstance = "SELECT last_seq, last_seen, packages_requested FROM instances WHERE id = ?"
+	sqlLoadInstance = "SELECT key_id, last_seq, last_seen, packages_requested FROM instances WHERE id = ?"
 	sqlLoadNonce    = "SELECT instance_id, expires_at, used_at IS NOT NULL FROM nonces WHERE nonce = ?"
 	sqlUseNonce     = "UPDATE nonces SET used_at = ? WHERE nonce = ? AND used_at IS NULL"
 	sqlSetInstance  = "UPDATE instances SET last_seq = ?, last_seen = ?, packages_requested = ? WHERE id = ?"
@@ -99,7 +99,7 @@ func (t *sqliteTx) load(group []op) (*state, error) {
 	st := &state{inst: make(map[string]*instState, len(ids)), nonces: make(map[string]*nonceState, len(nonces))}
 	for _, id := range ids {
 		var in instState
-		err := t.stmt(sqlLoadInstance).QueryRowContext(t.ctx, id).Scan(&in.seq, &in.seen, &in.pkgs)
+		err := t.stmt(sqlLoadInstance).QueryRowContext(t.ctx, id).Scan(&in.keyID, &in.seq, &in.seen, &in.pkgs)
 		if err := found(err, "load instance"); err != nil {
 			return nil, err
 		}

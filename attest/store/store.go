@@ -26,6 +26,7 @@ var (
 	ErrStaleNonce      = errors.New("nonce unknown or expired")
 	ErrReplayed        = errors.New("nonce already used")
 	ErrReordered       = errors.New("sequence does not grow")
+	ErrKeyChanged      = errors.New("instance enrolled again with another key")
 )
 
 // Store is a handle on one database. It is safe for concurrent use.
