@@ -7,6 +7,26 @@ import (
 	"github.com/moat-sh/moat/bench/sample"
 )
 
+// TestAttestRowsBesideCeiling: a ceiling measured beside a backend's
+// pass is that backend's baseline; others keep the run's ceiling.
+func TestAttestRowsBesideCeiling(t *testing.T) {
+	rows := attestRows([]sample.Metric{
+		{What: "verify ceiling", Config: "2 cores", Value: 9000, Unit: "reports/s"},
+		{What: "verify ceiling beside", Config: "sqlite", Value: 3000, Unit: "reports/s"},
+		{What: "attest reports/s", Config: "sqlite", Value: 1500, Unit: "reports/s"},
+		{What: "attest reports/s", Config: "postgres", Value: 4500, Unit: "reports/s"},
+	})
+	if r := rows[2]; r.Ratio != 0.5 || r.Baseline != "verify ceiling beside" {
+		t.Errorf("sqlite row %+v", r)
+	}
+	if r := rows[3]; r.Ratio != 0.5 || r.Baseline != "verify ceiling" || !strings.Contains(r.Note, "9000/s") {
+		t.Errorf("postgres row %+v", r)
+	}
+	if rows[1].Ratio != 0 || rows[1].Met != "n/a" {
+		t.Errorf("the ceiling beside is a baseline, not judged: %+v", rows[1])
+	}
+}
+
 func TestAttestRowsJudgement(t *testing.T) {
 	ceiling := sample.Metric{What: "verify ceiling", Config: "2 cores", Value: 9000, Unit: "reports/s"}
 	for _, tc := range []struct {
