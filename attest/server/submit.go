@@ -84,7 +84,7 @@ var errStaleKey = errors.New("cached key or sequence outdated")
 // otherwise (a failed verification, a duplicate, another key) is
 // errStaleKey.
 func (s *Server) acceptWith(ctx context.Context, id string, k cachedKey, inst *store.Enrolment, envs []*dsse.Envelope) (*attest.SubmitResponse, error) {
-	stmts, err := verifyAll(ctx, id, k.v, envs)
+	stmts, err := s.verifyAll(ctx, id, k.v, envs)
 	if err != nil {
 		return nil, staleIfCached(err, inst)
 	}
@@ -109,7 +109,7 @@ func (s *Server) acceptWith(ctx context.Context, id string, k cachedKey, inst *s
 }
 
 func staleIfCached(err error, inst *store.Enrolment) error {
-	if inst == nil {
+	if inst == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		return errStaleKey
 	}
 	return err
@@ -127,7 +127,18 @@ func nonceRefusal(err error) error {
 	return err
 }
 
-func verifyAll(ctx context.Context, id string, v *attest.Verifier, envs []*dsse.Envelope) ([]*attest.Statement, error) {
+// verifyAll verifies every envelope. At most one submission per core
+// verifies at a time: the others wait their turn instead of sharing the
+// cores, so that the group committer, one goroutine, is not starved
+// among hundreds of busy ones, and a submission's latency is its queue
+// and its own work rather than everyone's.
+func (s *Server) verifyAll(ctx context.Context, id string, v *attest.Verifier, envs []*dsse.Envelope) ([]*attest.Statement, error) {
+	select {
+	case s.verifying <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.verifying }()
 	out := make([]*attest.Statement, len(envs))
 	for i, env := range envs {
 		st, err := attest.Verify(ctx, v, env)
