@@ -69,10 +69,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-// readers bounds the read connections (SQLite) or all connections
-// (PostgreSQL); idle ones are kept, so that a burst does not open and
-// close connections (and prepare statements) again and again.
-const readers = 4
+// Connection pools keep as many idle connections as they may open, so
+// that a burst of submissions does not open and close connections (and
+// prepare their statements) again and again: SQLite's readers, and
+// PostgreSQL's connections (the committers' and every read).
+const (
+	readers     = 4
+	pgConnsOpen = 32
+)
 
 func (s *Store) setup(ctx context.Context, dsn string) error {
 	if err := s.migrate(ctx); err != nil {
@@ -80,8 +84,8 @@ func (s *Store) setup(ctx context.Context, dsn string) error {
 	}
 	if s.postgres {
 		s.rdb = s.db
-		s.db.SetMaxOpenConns(32)
-		s.db.SetMaxIdleConns(32)
+		s.db.SetMaxOpenConns(pgConnsOpen)
+		s.db.SetMaxIdleConns(pgConnsOpen)
 		return nil
 	}
 	if err := s.prepareSQLite(ctx); err != nil {
