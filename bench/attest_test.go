@@ -15,6 +15,8 @@ func TestAttestRowsBesideCeiling(t *testing.T) {
 		{What: "verify ceiling beside", Config: "sqlite", Value: 3000, Unit: "reports/s"},
 		{What: "attest reports/s", Config: "sqlite", Value: 1500, Unit: "reports/s"},
 		{What: "attest reports/s", Config: "postgres", Value: 4500, Unit: "reports/s"},
+		{What: "verify per CPU-second", Config: "sqlite", Value: 4000, Unit: "reports/CPU-s"},
+		{What: "attest per CPU-second", Config: "sqlite", Value: 2000, Unit: "reports/CPU-s"},
 	})
 	if r := rows[2]; r.Ratio != 0.5 || r.Baseline != "verify ceiling beside" {
 		t.Errorf("sqlite row %+v", r)
@@ -22,7 +24,10 @@ func TestAttestRowsBesideCeiling(t *testing.T) {
 	if r := rows[3]; r.Ratio != 0.5 || r.Baseline != "verify ceiling" || !strings.Contains(r.Note, "9000/s") {
 		t.Errorf("postgres row %+v", r)
 	}
-	if rows[1].Ratio != 0 || rows[1].Met != "n/a" {
+	if r := rows[5]; r.Ratio != 0.5 || r.Baseline != "verify per CPU-second" || r.Note == "" {
+		t.Errorf("per CPU-second row %+v", r)
+	}
+	if rows[1].Ratio != 0 || rows[1].Met != "n/a" || rows[4].Ratio != 0 {
 		t.Errorf("the ceiling beside is a baseline, not judged: %+v", rows[1])
 	}
 }
