@@ -60,12 +60,17 @@ func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope) (
 	if len(envs) > s.cfg.MaxBatch {
 		return nil, refused(http.StatusRequestEntityTooLarge, attest.CodeOversized, -1, "envelopes: %d over the batch limit %d", len(envs), s.cfg.MaxBatch)
 	}
+	var v verdict
 	for range 3 { // a key that changes under a submission is read again
 		k, inst, err := s.key(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := s.acceptWith(ctx, id, k, inst, envs)
+		if v.keyID != k.keyID || v.stmts == nil && v.err == nil { // the same key gives the same verdict
+			v.keyID = k.keyID
+			v.stmts, v.err = s.verifyAll(ctx, id, k.v, envs)
+		}
+		resp, err := s.acceptWith(ctx, id, k.keyID, inst, envs, v)
 		if !errors.Is(err, errStaleKey) {
 			return resp, err
 		}
@@ -74,20 +79,27 @@ func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope) (
 	return nil, fmt.Errorf("instance %s: key changed during three submissions in a row", id)
 }
 
+// verdict is a submission's verification with one key.
+type verdict struct {
+	keyID string
+	stmts []*attest.Statement
+	err   error
+}
+
 // errStaleKey: the submission may have been judged on an outdated key
 // or last sequence; it is judged again on the stored ones.
 var errStaleKey = errors.New("cached key or sequence outdated")
 
-// acceptWith verifies envs with k and stores them. inst is nil when k
-// came from the cache: then the last sequence is unknown, every report
-// is taken for new, and whatever the stored state could explain
-// otherwise (a failed verification, a duplicate, another key) is
-// errStaleKey.
-func (s *Server) acceptWith(ctx context.Context, id string, k cachedKey, inst *store.Enrolment, envs []*dsse.Envelope) (*attest.SubmitResponse, error) {
-	stmts, err := s.verifyAll(ctx, id, k.v, envs)
-	if err != nil {
-		return nil, staleIfCached(err, inst)
+// acceptWith stores the reports that v verified with key keyID. inst is
+// nil when the key came from the cache: then the last sequence is
+// unknown, every report is taken for new, and whatever the stored state
+// could explain otherwise (a failed verification, a duplicate, another
+// key) is errStaleKey.
+func (s *Server) acceptWith(ctx context.Context, id, keyID string, inst *store.Enrolment, envs []*dsse.Envelope, v verdict) (*attest.SubmitResponse, error) {
+	if v.err != nil {
+		return nil, staleIfCached(v.err, inst)
 	}
+	stmts := v.stmts
 	var lastSeq uint64
 	if inst != nil {
 		lastSeq = inst.LastSeq
@@ -97,7 +109,7 @@ func (s *Server) acceptWith(ctx context.Context, id string, k cachedKey, inst *s
 	if err != nil { // a stale or used nonce is said first, as Append would
 		return nil, cmp.Or(nonceRefusal(s.store.CheckNonce(ctx, id, nonce, now)), err)
 	}
-	err = s.store.AppendFor(ctx, id, k.keyID, nonce, now, fresh)
+	err = s.store.AppendFor(ctx, id, keyID, nonce, now, fresh)
 	if errors.Is(err, store.ErrKeyChanged) || errors.Is(err, store.ErrReordered) && inst == nil {
 		return nil, errStaleKey
 	}
