@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,13 +24,22 @@ import (
 )
 
 // The fleet load of make bench: 10,000 enrolled instances, each sending
-// one signed report per pass over loopback HTTP, 128 at a time. Reports
-// are signed before the clock starts (signing is the instances' work,
-// not the server's). Results are printed as package sample's lines.
+// one signed report per pass over loopback HTTP. Reports are signed
+// before the clock starts (signing is the instances' work, not the
+// server's). Results are printed as package sample's lines.
+//
+// The saturating pass keeps fleetClients requests in flight. The paced
+// pass offers fleetPace reports/s open loop: report i is due at
+// start + i/fleetPace, its latency runs from when it was due (a server
+// that falls behind is charged for the queue it builds, no coordinated
+// omission), and enough clients are ready that they are not the limit.
+// It also reports the rate it was served at: below the offered rate,
+// the p99 is not the p99 at that rate.
 const (
 	fleetSize    = 10000
-	fleetClients = 128
-	fleetPace    = 5000 // reports/s of the paced pass that measures p99, at most 80% of the saturated rate
+	fleetClients = 512
+	fleetPace    = 5000 // reports/s offered by the paced pass (issue 9's target rate)
+	pacedClients = 1024
 )
 
 type fleetInstance struct {
@@ -109,23 +119,24 @@ func (e *env) signPass(b *testing.B, fleet []fleetInstance, seq uint64) [][]byte
 	return bodies
 }
 
-// load posts every body, fleetClients at a time, at most pace a second
-// (0: as fast as the server answers), and returns the latencies and the
-// wall time.
-func (e *env) load(b *testing.B, fleet []fleetInstance, bodies [][]byte, pace int) ([]time.Duration, time.Duration) {
+// load posts every body, clients at a time, as fast as the server
+// answers (pace 0) or each when due at pace a second, and returns the
+// latencies (from the send, or from when due) and the wall time.
+func (e *env) load(b *testing.B, fleet []fleetInstance, bodies [][]byte, clients, pace int) ([]time.Duration, time.Duration) {
 	lat := make([]time.Duration, len(bodies))
 	var next atomic.Int64
 	var failed atomic.Value
 	var wg sync.WaitGroup
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: fleetClients}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	start := time.Now()
-	for range fleetClients {
+	for range clients {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(bodies); i = int(next.Add(1) - 1) {
-				if pace > 0 {
-					time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(pace))))
-				}
 				t0 := time.Now()
+				if pace > 0 {
+					t0 = start.Add(time.Duration(i) * time.Second / time.Duration(pace))
+					time.Sleep(time.Until(t0))
+				}
 				if err := e.post(client, fleet[i].id, bodies[i]); err != nil {
 					failed.Store(err)
 					return
@@ -167,23 +178,32 @@ func emitMetric(b *testing.B, what, config string, v float64, unit string) {
 }
 
 // BenchmarkFleet: the saturating pass gives reports/s and its latency;
-// the paced pass (fleetPace a second, or 80% of the saturated rate when
-// the server cannot reach it) gives p99 at that rate.
+// the paced pass offers fleetPace a second whatever the server managed
+// saturated, and gives p50 and p99 at that rate and the rate served.
 func BenchmarkFleet(b *testing.B) {
 	fleet := fleetKeys(b)
 	for name, dsn := range map[string]func(testing.TB) string{"sqlite": sqliteDSN, "postgres": postgresDSN} {
 		b.Run(name, func(b *testing.B) {
 			e := newEnv(b, dsn(b), Defaults())
 			e.enrolFleet(b, fleet)
-			lat, wall := e.load(b, fleet, e.signPass(b, fleet, 1), 0)
-			rate := float64(len(lat)) / wall.Seconds()
-			emitMetric(b, "attest reports/s", name, rate, "reports/s")
+			bodies := e.signPass(b, fleet, 1)
+			// The ceiling again, just before: this machine is shared, and a
+			// ratio to a ceiling measured minutes apart says little.
+			cpu0 := processCPU(b)
+			emitMetric(b, "verify ceiling beside", name, verifyRate(b, fleet[:500], 5000), "reports/s")
+			cpu1 := processCPU(b)
+			lat, wall := e.load(b, fleet, bodies, fleetClients, 0)
+			cpu2 := processCPU(b)
+			emitMetric(b, "attest reports/s", name, float64(len(lat))/wall.Seconds(), "reports/s")
+			emitMetric(b, "verify per CPU-second", name, 5000/(cpu1-cpu0).Seconds(), "reports/CPU-s")
+			emitMetric(b, "attest per CPU-second", name, float64(len(lat))/(cpu2-cpu1).Seconds(), "reports/CPU-s")
 			emitMetric(b, "attest p50 (saturated)", name, percentile(lat, 50), "ms")
 			emitMetric(b, "attest p99 (saturated)", name, percentile(lat, 99), "ms")
-			pace := min(fleetPace, int(0.8*rate))
-			lat, _ = e.load(b, fleet, e.signPass(b, fleet, 2), pace)
-			emitMetric(b, fmt.Sprintf("attest p50 paced at %d/s", pace), name, percentile(lat, 50), "ms")
-			emitMetric(b, fmt.Sprintf("attest p99 paced at %d/s", pace), name, percentile(lat, 99), "ms")
+			lat, wall = e.load(b, fleet, e.signPass(b, fleet, 2), pacedClients, fleetPace)
+			paced := fmt.Sprintf("paced at %d/s", fleetPace)
+			emitMetric(b, "attest p50 "+paced, name, percentile(lat, 50), "ms")
+			emitMetric(b, "attest p99 "+paced, name, percentile(lat, 99), "ms")
+			emitMetric(b, "attest served "+paced, name, float64(len(lat))/wall.Seconds(), "reports/s")
 		})
 	}
 }
@@ -192,7 +212,24 @@ func BenchmarkFleet(b *testing.B) {
 // core the process may use, over the same kind of envelopes: the most
 // reports/s any server on this machine could verify.
 func BenchmarkVerifyCeiling(b *testing.B) {
-	fleet := fleetKeys(b)[:1000]
+	rate := verifyRate(b, fleetKeys(b)[:1000], 20000)
+	emitMetric(b, "verify ceiling", fmt.Sprintf("%d cores", runtime.GOMAXPROCS(0)), rate, "reports/s")
+}
+
+// processCPU is the CPU time this process has used (user and system):
+// per CPU-second, a figure does not move with what else the shared
+// machine runs. PostgreSQL's own processes are not counted.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// verifyRate runs attest.Verify total times on GOMAXPROCS goroutines
+// and returns verifications a second.
+func verifyRate(b *testing.B, fleet []fleetInstance, total int) float64 {
 	ctx := context.Background()
 	envs := make([]*dsse.Envelope, len(fleet))
 	vs := make([]*attest.Verifier, len(fleet))
@@ -200,7 +237,6 @@ func BenchmarkVerifyCeiling(b *testing.B) {
 		envs[i], _ = attest.Sign(ctx, f.key, report(f.id, 1), "nonce")
 		vs[i], _ = attest.ParsePublicKey(f.key.PublicDER())
 	}
-	const total = 20000
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -215,5 +251,5 @@ func BenchmarkVerifyCeiling(b *testing.B) {
 		})
 	}
 	wg.Wait()
-	emitMetric(b, "verify ceiling", fmt.Sprintf("%d cores", runtime.GOMAXPROCS(0)), total/time.Since(start).Seconds(), "reports/s")
+	return float64(total) / time.Since(start).Seconds()
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/moat-sh/moat/attest"
@@ -28,13 +30,17 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	reg     *prometheus.Registry
+	keys    sync.Map // instance id → cachedKey
+	// verifying holds a token per submission being verified, one per core.
+	verifying chan struct{}
 	// Now is the clock; tests move it.
 	Now func() time.Time
 }
 
 // New makes a server over st with its own metrics registry.
 func New(st *store.Store, cfg Config, log *slog.Logger) *Server {
-	s := &Server{store: st, cfg: cfg, log: log, reg: prometheus.NewRegistry(), Now: time.Now}
+	s := &Server{store: st, cfg: cfg, log: log, reg: prometheus.NewRegistry(), Now: time.Now,
+		verifying: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s.metrics = newMetrics(s.reg, s)
 	return s
 }

@@ -173,6 +173,7 @@ func suite(t *testing.T, b backend) {
 	t.Run("duplicate acknowledged", func(t *testing.T) { testDuplicate(t, newEnv(t, b(t), Defaults())) })
 	t.Run("vulnerable drains", func(t *testing.T) { testDrain(t, b) })
 	t.Run("stale", func(t *testing.T) { testStale(t, newEnv(t, b(t), Defaults())) })
+	t.Run("key replaced elsewhere", func(t *testing.T) { testKeyReplaced(t, newEnv(t, b(t), Defaults())) })
 }
 
 func testHappy(t *testing.T, e *env) {

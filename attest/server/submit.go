@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,31 +60,71 @@ func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope) (
 	if len(envs) > s.cfg.MaxBatch {
 		return nil, refused(http.StatusRequestEntityTooLarge, attest.CodeOversized, -1, "envelopes: %d over the batch limit %d", len(envs), s.cfg.MaxBatch)
 	}
-	inst, err := s.store.Instance(ctx, id)
-	if errors.Is(err, store.ErrUnknownInstance) {
-		return nil, refused(http.StatusNotFound, attest.CodeUnknownInstance, -1, "instance %q is not enrolled", id)
+	var v verdict
+	for range 3 { // a key that changes under a submission is read again
+		k, inst, err := s.key(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if v.keyID != k.keyID || v.stmts == nil && v.err == nil { // the same key gives the same verdict
+			v.keyID = k.keyID
+			v.stmts, v.err = s.verifyAll(ctx, id, k.v, envs)
+		}
+		resp, err := s.acceptWith(ctx, id, k.keyID, inst, envs, v)
+		if !errors.Is(err, errStaleKey) {
+			return resp, err
+		}
+		s.keys.Delete(id)
 	}
-	if err != nil {
-		return nil, err
+	return nil, fmt.Errorf("instance %s: key changed during three submissions in a row", id)
+}
+
+// verdict is a submission's verification with one key.
+type verdict struct {
+	keyID string
+	stmts []*attest.Statement
+	err   error
+}
+
+// errStaleKey: the submission may have been judged on an outdated key
+// or last sequence; it is judged again on the stored ones.
+var errStaleKey = errors.New("cached key or sequence outdated")
+
+// acceptWith stores the reports that v verified with key keyID. inst is
+// nil when the key came from the cache: then the last sequence is
+// unknown, every report is taken for new, and whatever the stored state
+// could explain otherwise (a failed verification, a duplicate, another
+// key) is errStaleKey.
+func (s *Server) acceptWith(ctx context.Context, id, keyID string, inst *store.Enrolment, envs []*dsse.Envelope, v verdict) (*attest.SubmitResponse, error) {
+	if v.err != nil {
+		return nil, staleIfCached(v.err, inst)
 	}
-	stmts, err := s.verifyAll(ctx, inst, envs)
-	if err != nil {
-		return nil, err
+	stmts := v.stmts
+	var lastSeq uint64
+	if inst != nil {
+		lastSeq = inst.LastSeq
 	}
-	nonce := stmts[0].Predicate.Nonce
-	now := s.Now()
-	if err := nonceRefusal(s.store.CheckNonce(ctx, id, nonce, now)); err != nil {
-		return nil, err
+	nonce, now := stmts[0].Predicate.Nonce, s.Now()
+	fresh, dups, err := s.classify(ctx, id, lastSeq, envs, stmts)
+	if err != nil { // a stale or used nonce is said first, as Append would
+		return nil, cmp.Or(nonceRefusal(s.store.CheckNonce(ctx, id, nonce, now)), err)
 	}
-	fresh, dups, err := s.classify(ctx, inst, envs, stmts)
-	if err != nil {
-		return nil, err
+	err = s.store.AppendFor(ctx, id, keyID, nonce, now, fresh)
+	if errors.Is(err, store.ErrKeyChanged) || errors.Is(err, store.ErrReordered) && inst == nil {
+		return nil, errStaleKey
 	}
-	if err := nonceRefusal(s.store.Append(ctx, id, nonce, now, fresh)); err != nil {
+	if err := nonceRefusal(err); err != nil {
 		return nil, err
 	}
 	last := stmts[len(stmts)-1].Predicate.Sequence
-	return &attest.SubmitResponse{Accepted: len(envs), Duplicates: dups, LastSequence: max(last, inst.LastSeq)}, nil
+	return &attest.SubmitResponse{Accepted: len(envs), Duplicates: dups, LastSequence: max(last, lastSeq)}, nil
+}
+
+func staleIfCached(err error, inst *store.Enrolment) error {
+	if inst == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return errStaleKey
+	}
+	return err
 }
 
 func nonceRefusal(err error) error {
@@ -98,11 +139,18 @@ func nonceRefusal(err error) error {
 	return err
 }
 
-func (s *Server) verifyAll(ctx context.Context, inst store.Instance, envs []*dsse.Envelope) ([]*attest.Statement, error) {
-	v, err := attest.ParsePublicKey(inst.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("instance %s: stored key: %w", inst.ID, err)
+// verifyAll verifies every envelope. At most one submission per core
+// verifies at a time: the others wait their turn instead of sharing the
+// cores, so that the group committer, one goroutine, is not starved
+// among hundreds of busy ones, and a submission's latency is its queue
+// and its own work rather than everyone's.
+func (s *Server) verifyAll(ctx context.Context, id string, v *attest.Verifier, envs []*dsse.Envelope) ([]*attest.Statement, error) {
+	select {
+	case s.verifying <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
+	defer func() { <-s.verifying }()
 	out := make([]*attest.Statement, len(envs))
 	for i, env := range envs {
 		st, err := attest.Verify(ctx, v, env)
@@ -113,8 +161,8 @@ func (s *Server) verifyAll(ctx context.Context, inst store.Instance, envs []*dss
 			return nil, refused(http.StatusForbidden, attest.CodeBadSignature, i, "envelope %d: %v", i, err)
 		case err != nil:
 			return nil, refused(http.StatusBadRequest, attest.CodeMalformed, i, "envelope %d: %v", i, err)
-		case st.InstanceID != inst.ID:
-			return nil, refused(http.StatusForbidden, attest.CodeWrongInstance, i, "envelope %d: statement is about %q, not %q", i, st.InstanceID, inst.ID)
+		case st.InstanceID != id:
+			return nil, refused(http.StatusForbidden, attest.CodeWrongInstance, i, "envelope %d: statement is about %q, not %q", i, st.InstanceID, id)
 		case st.Predicate.Nonce != out0Nonce(out, st):
 			return nil, refused(http.StatusBadRequest, attest.CodeMalformed, i, "envelope %d: nonce differs from the batch's", i)
 		}
@@ -132,7 +180,7 @@ func out0Nonce(out []*attest.Statement, st *attest.Statement) string {
 
 // classify splits a batch into reports to store and duplicates of stored
 // ones (same sequence, same digest); sequences must grow strictly.
-func (s *Server) classify(ctx context.Context, inst store.Instance, envs []*dsse.Envelope, stmts []*attest.Statement) ([]store.Report, int, error) {
+func (s *Server) classify(ctx context.Context, id string, lastSeq uint64, envs []*dsse.Envelope, stmts []*attest.Statement) ([]store.Report, int, error) {
 	var fresh []store.Report
 	dups := 0
 	var prev uint64
@@ -143,17 +191,17 @@ func (s *Server) classify(ctx context.Context, inst store.Instance, envs []*dsse
 			return nil, 0, refused(http.StatusConflict, attest.CodeReordered, i, "envelope %d: sequence %d after %d", i, seq, prev)
 		}
 		prev = seq
-		if seq > inst.LastSeq {
+		if seq > lastSeq {
 			raw, _ := json.Marshal(envs[i])
 			fresh = append(fresh, store.Report{Sequence: seq, Digest: digest, Report: rep, Envelope: raw})
 			continue
 		}
-		stored, found, err := s.store.Digest(ctx, inst.ID, seq)
+		stored, found, err := s.store.Digest(ctx, id, seq)
 		if err != nil {
 			return nil, 0, err
 		}
 		if !found || stored != digest {
-			return nil, 0, refused(http.StatusConflict, attest.CodeReordered, i, "envelope %d: sequence %d is not above the last stored %d", i, seq, inst.LastSeq)
+			return nil, 0, refused(http.StatusConflict, attest.CodeReordered, i, "envelope %d: sequence %d is not above the last stored %d", i, seq, lastSeq)
 		}
 		dups++
 	}

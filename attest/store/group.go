@@ -3,33 +3,54 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 )
 
-// Group commit: the writes of concurrent requests (nonces, submissions)
-// run in one transaction, each inside its own savepoint so that one
-// refusal undoes only its own work, and are answered after the one
-// commit. With SQLite that is one fsync for many requests. Within a group
-// the ops run sorted by instance id, so that two replicas' groups on
-// PostgreSQL lock instance rows in the same order.
+// Group commit: the writes of concurrent requests (nonces, submissions,
+// package requests) are ops, data rather than code, gathered into one
+// transaction and answered after its one commit. A group runs in three
+// steps: load the rows the ops depend on (locked FOR UPDATE on
+// PostgreSQL), decide each op in Go against that state, which refuses
+// an op before it writes anything (no savepoints), then apply the
+// accepted writes. SQLite applies them with statements prepared for the
+// store's life; PostgreSQL sends each step as one pipelined batch of
+// set-based statements. Within a group the ops are sorted by instance
+// id, so that replicas sharing one PostgreSQL lock rows in the same
+// order. If a group fails as a whole (a lost race with another replica,
+// a deadlock), each of its ops is run again in a group of its own, so
+// that one op's failure is never another's.
 
 // maxGroup bounds the ops of one transaction.
-const maxGroup = 128
+const maxGroup = 256
 
+// op is one request's write. Exactly one of the pointers is set.
 type op struct {
-	key  string // instance id
-	fn   func(ctx context.Context, tx *sql.Tx) error
-	done chan error
+	key    string // instance id
+	issue  *issueOp
+	append *appendOp
+	pkgs   bool // RequestPackages
+	done   chan error
 }
 
-// write runs fn in the next group transaction and returns its error, or
-// the commit's.
-func (s *Store) write(ctx context.Context, key string, fn func(context.Context, *sql.Tx) error) error {
-	o := op{key: key, fn: fn, done: make(chan error, 1)}
+type issueOp struct {
+	nonce    string
+	exp, now int64
+}
+
+type appendOp struct {
+	nonce   string
+	keyID   string // "": any key
+	now     int64
+	reports []Report
+}
+
+// write queues o for the next group transaction and returns its error,
+// or the commit's.
+func (s *Store) write(ctx context.Context, o op) error {
+	o.done = make(chan error, 1)
 	select {
 	case s.ops <- o:
 	case <-s.closed:
@@ -73,56 +94,25 @@ func (s *Store) runGroup(group []op) {
 	slices.SortStableFunc(group, func(a, b op) int { return cmp.Compare(a.key, b.key) })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	errs := make([]error, len(group))
-	err := s.groupTx(ctx, group, errs)
+	var errs []error
+	var err error
+	if s.postgres {
+		errs, err = s.groupPG(ctx, group)
+	} else {
+		errs, err = s.groupSQLite(ctx, group)
+	}
+	if err != nil && len(group) > 1 {
+		slog.Debug("store: group failed, running its ops alone", "ops", len(group), "err", err)
+		for i := range group {
+			s.runGroup(group[i : i+1])
+		}
+		return
+	}
 	for i, o := range group {
 		if err != nil {
-			errs[i] = err
+			o.done <- err
+			continue
 		}
 		o.done <- errs[i]
 	}
-}
-
-func (s *Store) groupTx(ctx context.Context, group []op, errs []error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	if len(group) == 1 { // alone: no savepoint needed, a failure rolls back
-		if errs[0] = group[0].fn(ctx, tx); errs[0] != nil {
-			return nil
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("commit: %w", err)
-		}
-		return nil
-	}
-	for i, o := range group {
-		var broken error
-		if errs[i], broken = savepoint(ctx, tx, o.fn); broken != nil {
-			return broken
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// savepoint runs fn so that its failure undoes only its own writes. It
-// returns fn's error, and broken when the transaction can go no further.
-func savepoint(ctx context.Context, tx *sql.Tx, fn func(context.Context, *sql.Tx) error) (err, broken error) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
-		return err, fmt.Errorf("savepoint: %w", err)
-	}
-	if err = fn(ctx, tx); err != nil {
-		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op"); rerr != nil {
-			return err, fmt.Errorf("rollback to savepoint: %w", rerr)
-		}
-	}
-	if _, rerr := tx.ExecContext(ctx, "RELEASE SAVEPOINT op"); rerr != nil {
-		return err, fmt.Errorf("release savepoint: %w", rerr)
-	}
-	return err, nil
 }

@@ -107,11 +107,14 @@ func oneRow(res sql.Result, err, none error) error {
 	return nil
 }
 
-const instanceCols = "id, alg, public_key, key_id, enrolled_at, last_seq, last_seen, latest, packages_requested"
+// instanceSelect reads instances with their latest report: the one at
+// last_seq (stored once, in reports).
+const instanceSelect = `SELECT i.id, i.alg, i.public_key, i.key_id, i.enrolled_at, i.last_seq, i.last_seen, r.report, i.packages_requested
+	FROM instances i LEFT JOIN reports r ON r.instance_id = i.id AND r.seq = i.last_seq`
 
 // Instance returns one enrolled instance, or ErrUnknownInstance.
 func (s *Store) Instance(ctx context.Context, id string) (Instance, error) {
-	row := s.db.QueryRowContext(ctx, s.q("SELECT "+instanceCols+" FROM instances WHERE id = ?"), id)
+	row := s.queryRow(ctx, instanceSelect+" WHERE i.id = ?", id)
 	inst, err := scanInstance(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return inst, ErrUnknownInstance
@@ -121,7 +124,7 @@ func (s *Store) Instance(ctx context.Context, id string) (Instance, error) {
 
 // Instances lists every enrolled instance by id.
 func (s *Store) Instances(ctx context.Context) ([]Instance, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+instanceCols+" FROM instances ORDER BY id")
+	rows, err := s.rdb.QueryContext(ctx, instanceSelect+" ORDER BY i.id")
 	if err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
 	}
@@ -163,8 +166,32 @@ func scanInstance(row interface{ Scan(...any) error }) (Instance, error) {
 // RequestPackages asks instance id for its package list: nonce replies
 // say so until a report carrying the list is stored.
 func (s *Store) RequestPackages(ctx context.Context, id string) error {
-	return s.write(ctx, id, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q("UPDATE instances SET packages_requested = 1 WHERE id = ?"), id)
-		return oneRow(res, err, ErrUnknownInstance)
-	})
+	return s.write(ctx, op{key: id, pkgs: true})
+}
+
+// Enrolment is what a submission needs of its instance.
+type Enrolment struct {
+	PublicKey []byte // PKIX DER
+	KeyID     string // hex SHA-256 of PublicKey
+	LastSeq   uint64
+}
+
+// Enrolled returns instance id's key and last sequence, or
+// ErrUnknownInstance; cheaper than Instance.
+func (s *Store) Enrolled(ctx context.Context, id string) (Enrolment, error) {
+	var e Enrolment
+	var key string
+	var seq int64
+	err := s.queryRow(ctx, "SELECT public_key, key_id, last_seq FROM instances WHERE id = ?", id).Scan(&key, &e.KeyID, &seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, ErrUnknownInstance
+	}
+	if err != nil {
+		return e, fmt.Errorf("instance %s: %w", id, err)
+	}
+	e.LastSeq = uint64(seq)
+	if e.PublicKey, err = base64.StdEncoding.DecodeString(key); err != nil {
+		return e, fmt.Errorf("instance %s: stored key: %w", id, err)
+	}
+	return e, nil
 }

@@ -26,15 +26,19 @@ var (
 	ErrStaleNonce      = errors.New("nonce unknown or expired")
 	ErrReplayed        = errors.New("nonce already used")
 	ErrReordered       = errors.New("sequence does not grow")
+	ErrKeyChanged      = errors.New("instance enrolled again with another key")
 )
 
 // Store is a handle on one database. It is safe for concurrent use.
 type Store struct {
-	db       *sql.DB
+	db       *sql.DB // PostgreSQL: everything; SQLite: the one writer connection
+	rdb      *sql.DB // reads: SQLite's WAL lets readers run beside the writer
 	postgres bool
-	ops      chan op        // to the group committer
-	closed   chan struct{}  // closed by Close
-	stopped  sync.WaitGroup // the group committers
+	prepared map[string]*sql.Stmt // SQLite's group statements, on db
+	reads    sync.Map             // query → *sql.Stmt on rdb, SQLite only
+	ops      chan op              // to the group committer
+	closed   chan struct{}        // closed by Close
+	stopped  sync.WaitGroup       // the group committers
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL
@@ -50,14 +54,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.setup(ctx, dsn); err != nil {
 		s.db.Close()
 		return nil, err
 	}
 	s.ops, s.closed = make(chan op), make(chan struct{})
 	committers := 1 // SQLite has one writer
 	if s.postgres {
-		committers = 8
+		committers = 4 // while one group waits for its commit, others gather
 	}
 	for range committers {
 		s.stopped.Go(s.committer)
@@ -65,6 +69,41 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
+// Connection pools keep as many idle connections as they may open, so
+// that a burst of submissions does not open and close connections (and
+// prepare their statements) again and again: SQLite's readers, and
+// PostgreSQL's connections (the committers' and every read).
+const (
+	readers     = 4
+	pgConnsOpen = 32
+)
+
+func (s *Store) setup(ctx context.Context, dsn string) error {
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	if s.postgres {
+		s.rdb = s.db
+		s.db.SetMaxOpenConns(pgConnsOpen)
+		s.db.SetMaxIdleConns(pgConnsOpen)
+		return nil
+	}
+	if err := s.prepareSQLite(ctx); err != nil {
+		return err
+	}
+	rdb, err := sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		return fmt.Errorf("open store readers: %w", err)
+	}
+	rdb.SetMaxOpenConns(readers)
+	rdb.SetMaxIdleConns(readers)
+	s.rdb = rdb
+	return nil
+}
+
+// openSQLite opens the writer: WAL, synchronous=FULL (every commit is
+// fsync'd before it returns; see doc.go), and one connection, so that
+// writers queue instead of failing busy.
 func openSQLite(path string) (*sql.DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite path is empty")
@@ -75,8 +114,28 @@ func openSQLite(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1) // one writer; requests queue instead of failing busy
+	db.SetMaxOpenConns(1)
 	return db, nil
+}
+
+// queryRow runs a read; on SQLite with a statement prepared once per
+// reader connection.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.postgres {
+		return s.db.QueryRowContext(ctx, s.q(query), args...)
+	}
+	if st, ok := s.reads.Load(query); ok {
+		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := s.rdb.PrepareContext(ctx, query)
+	if err != nil { // the query reports the same error
+		return s.rdb.QueryRowContext(ctx, query, args...)
+	}
+	if prev, loaded := s.reads.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // Close stops the group committer and closes the database. Writes after
@@ -89,6 +148,12 @@ func (s *Store) Close() error {
 	}
 	close(s.closed)
 	s.stopped.Wait()
+	if s.rdb != s.db && s.rdb != nil {
+		s.rdb.Close() // closes the prepared reads too
+	}
+	for _, st := range s.prepared {
+		st.Close()
+	}
 	return s.db.Close()
 }
 

@@ -67,6 +67,8 @@ func suite(t *testing.T, b backend) {
 	t.Run("concurrent replicas", func(t *testing.T) { testConcurrent(t, b) })
 	t.Run("batch", func(t *testing.T) { s, _ := b(t); testBatch(t, s) })
 	t.Run("package list request", func(t *testing.T) { s, _ := b(t); testPackages(t, s) })
+	t.Run("mixed groups", func(t *testing.T) { s, _ := b(t); testMixedGroups(t, s) })
+	t.Run("key changed", func(t *testing.T) { s, _ := b(t); testKeyChanged(t, s) })
 }
 
 var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// PostgreSQL's group: BEGIN, one batch that loads and locks the group's
+// rows, one batch of set-based writes (unnest arrays, one statement per
+// kind of write whatever the group's size), COMMIT. Four round trips a
+// group instead of several a report.
+const (
+	pgLoadInstances = "SELECT id, key_id, last_seq, last_seen, packages_requested FROM instances WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+	pgLoadNonces    = "SELECT nonce, instance_id, expires_at, used_at IS NOT NULL FROM nonces WHERE nonce = ANY($1) ORDER BY nonce FOR UPDATE"
+	pgUseNonces     = `UPDATE nonces SET used_at = u.at FROM unnest($1::text[], $2::bigint[]) AS u(nonce, at)
+		WHERE nonces.nonce = u.nonce AND nonces.used_at IS NULL`
+	pgSetInstances = `UPDATE instances SET last_seq = u.seq, last_seen = u.seen, packages_requested = u.pkgs
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(id, seq, seen, pkgs) WHERE instances.id = u.id`
+	pgInsertReports = `INSERT INTO reports (instance_id, seq, received_at, observed_at, digest, report, envelope)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])`
+	pgIssueNonces = "INSERT INTO nonces (nonce, instance_id, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])"
+	pgPurgeNonces = "DELETE FROM nonces WHERE expires_at < $1"
+)
+
+func (s *Store) groupPG(ctx context.Context, group []op) (errs []error, err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connection: %w", err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		errs, err = pgGroup(ctx, dc.(*stdlib.Conn).Conn(), group)
+		return err
+	})
+	return errs, err
+}
+
+func pgGroup(ctx context.Context, c *pgx.Conn, group []op) ([]error, error) {
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	st, err := pgLoad(ctx, tx, group)
+	if err != nil {
+		return nil, err
+	}
+	errs, p := decide(group, st)
+	if err := pgApply(ctx, tx, p, st); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return errs, nil
+}
+
+func pgLoad(ctx context.Context, tx pgx.Tx, group []op) (*state, error) {
+	ids, nonces := needs(group)
+	st := &state{inst: make(map[string]*instState, len(ids)), nonces: make(map[string]*nonceState, len(nonces))}
+	if len(ids) == 0 {
+		return st, nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(pgLoadInstances, ids).Query(func(rows pgx.Rows) error {
+		var id string
+		var in instState
+		_, err := pgx.ForEachRow(rows, []any{&id, &in.keyID, &in.seq, &in.seen, &in.pkgs}, func() error {
+			st.inst[id] = &instState{keyID: in.keyID, seq: in.seq, seen: in.seen, pkgs: in.pkgs}
+			return nil
+		})
+		return err
+	})
+	if len(nonces) > 0 {
+		b.Queue(pgLoadNonces, nonces).Query(func(rows pgx.Rows) error {
+			var n string
+			var ns nonceState
+			_, err := pgx.ForEachRow(rows, []any{&n, &ns.instance, &ns.exp, &ns.used}, func() error {
+				st.nonces[n] = &nonceState{instance: ns.instance, exp: ns.exp, used: ns.used}
+				return nil
+			})
+			return err
+		})
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	return st, nil
+}
+
+func pgApply(ctx context.Context, tx pgx.Tx, p *plan, st *state) error {
+	b := &pgx.Batch{}
+	queue := func(want int, q string, args ...any) {
+		if want == 0 {
+			return
+		}
+		b.Queue(q, args...).Exec(func(ct pgconn.CommandTag) error {
+			if want > 0 && ct.RowsAffected() != int64(want) {
+				return fmt.Errorf("%s: changed %d rows, want %d: %w", q, ct.RowsAffected(), want, errLostRace)
+			}
+			return nil
+		})
+	}
+	queue(len(p.used), pgUseNonces, usedColumns(p.used)...)
+	queue(len(p.instances), pgSetInstances, instanceColumns(p.instances, st)...)
+	queue(len(p.reports), pgInsertReports, reportColumns(p.reports)...)
+	queue(len(p.issued), pgIssueNonces, issuedColumns(p.issued)...)
+	if p.purge != 0 {
+		queue(-1, pgPurgeNonces, p.purge)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	return nil
+}
+
+// The columns of the set-based writes, one array each.
+
+func usedColumns(used []usedNonce) []any {
+	nonces, at := make([]string, len(used)), make([]int64, len(used))
+	for i, u := range used {
+		nonces[i], at[i] = u.nonce, u.at
+	}
+	return []any{nonces, at}
+}
+
+func instanceColumns(ids []string, st *state) []any {
+	seq, seen, pkgs := make([]int64, len(ids)), make([]int64, len(ids)), make([]int64, len(ids))
+	for i, id := range ids {
+		in := st.inst[id]
+		seq[i], seen[i], pkgs[i] = in.seq, in.seen, in.pkgs
+	}
+	return []any{ids, seq, seen, pkgs}
+}
+
+func reportColumns(rows []reportRow) []any {
+	n := len(rows)
+	ids, digests, bodies, envs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	seqs, recv, obs := make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, r := range rows {
+		ids[i], seqs[i], recv[i], obs[i] = r.instance, r.seq, r.received, r.observed
+		digests[i], bodies[i], envs[i] = r.digest, r.body, r.envelope
+	}
+	return []any{ids, seqs, recv, obs, digests, bodies, envs}
+}
+
+func issuedColumns(issued []issuedNonce) []any {
+	nonces, ids, exp := make([]string, len(issued)), make([]string, len(issued)), make([]int64, len(issued))
+	for i, n := range issued {
+		nonces[i], ids[i], exp[i] = n.nonce, n.instance, n.exp
+	}
+	return []any{nonces, ids, exp}
+}

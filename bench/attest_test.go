@@ -1,0 +1,65 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/moat-sh/moat/bench/sample"
+)
+
+// TestAttestRowsBesideCeiling: a ceiling measured beside a backend's
+// pass is that backend's baseline; others keep the run's ceiling.
+func TestAttestRowsBesideCeiling(t *testing.T) {
+	rows := attestRows([]sample.Metric{
+		{What: "verify ceiling", Config: "2 cores", Value: 9000, Unit: "reports/s"},
+		{What: "verify ceiling beside", Config: "sqlite", Value: 3000, Unit: "reports/s"},
+		{What: "attest reports/s", Config: "sqlite", Value: 1500, Unit: "reports/s"},
+		{What: "attest reports/s", Config: "postgres", Value: 4500, Unit: "reports/s"},
+		{What: "verify per CPU-second", Config: "sqlite", Value: 4000, Unit: "reports/CPU-s"},
+		{What: "attest per CPU-second", Config: "sqlite", Value: 2000, Unit: "reports/CPU-s"},
+	})
+	if r := rows[2]; r.Ratio != 0.5 || r.Baseline != "verify ceiling beside" {
+		t.Errorf("sqlite row %+v", r)
+	}
+	if r := rows[3]; r.Ratio != 0.5 || r.Baseline != "verify ceiling" || !strings.Contains(r.Note, "9000/s") {
+		t.Errorf("postgres row %+v", r)
+	}
+	if r := rows[5]; r.Ratio != 0.5 || r.Baseline != "verify per CPU-second" || r.Note == "" {
+		t.Errorf("per CPU-second row %+v", r)
+	}
+	if rows[1].Ratio != 0 || rows[1].Met != "n/a" || rows[4].Ratio != 0 {
+		t.Errorf("the ceiling beside is a baseline, not judged: %+v", rows[1])
+	}
+}
+
+func TestAttestRowsJudgement(t *testing.T) {
+	ceiling := sample.Metric{What: "verify ceiling", Config: "2 cores", Value: 9000, Unit: "reports/s"}
+	for _, tc := range []struct {
+		name    string
+		served  float64 // the paced pass's rate
+		m       sample.Metric
+		met     string
+		noteHas string
+		ratio   float64
+	}{
+		{"sqlite above target", 5000, sample.Metric{What: "attest reports/s", Config: "sqlite", Value: 6000, Unit: "reports/s"},
+			"yes", "", 6000.0 / 9000},
+		{"postgres target above the ceiling", 5000, sample.Metric{What: "attest reports/s", Config: "postgres", Value: 7200, Unit: "reports/s"},
+			"no (28.0% short)", "above this machine's physical limit", 0.8},
+		{"p99 at the offered rate", 4990, sample.Metric{What: "attest p99 paced at 5000/s", Config: "sqlite", Value: 20, Unit: "ms"},
+			"yes", "", 0},
+		{"p99 low but the rate not reached", 3000, sample.Metric{What: "attest p99 paced at 5000/s", Config: "postgres", Value: 20, Unit: "ms"},
+			"no (rate not reached)", "only 3000/s of the 5000/s", 0},
+		{"p99 over at the offered rate", 5000, sample.Metric{What: "attest p99 paced at 5000/s", Config: "sqlite", Value: 80, Unit: "ms"},
+			"no (60.0% over)", "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			served := sample.Metric{What: "attest served paced at 5000/s", Config: tc.m.Config, Value: tc.served, Unit: "reports/s"}
+			rows := attestRows([]sample.Metric{ceiling, served, tc.m})
+			r := rows[2]
+			if r.Met != tc.met || !strings.Contains(r.Note, tc.noteHas) || r.Ratio != tc.ratio {
+				t.Errorf("row %+v: want met %q, note with %q, ratio %v", r, tc.met, tc.noteHas, tc.ratio)
+			}
+		})
+	}
+}
