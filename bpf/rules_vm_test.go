@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -50,6 +51,21 @@ func TestRulesEnforce(t *testing.T) {
 				t.Errorf("counterpart: %v, want success", err)
 			}
 		})
+	}
+	t.Run("ps-reads-daemon-stat", func(t *testing.T) { psReadsDaemon(t, f, rd) })
+}
+
+// psReadsDaemon: ps and top read /proc/PID/stat, whose kernel-side
+// ptrace probe (PTRACE_MODE_NOAUDIT) the tamper family refuses without
+// an event; otherwise every ps would be reported as an attack on moatd.
+func psReadsDaemon(t *testing.T, f *fixture, rd *Reader) {
+	drain(rd)
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(f.victimPID()), "stat"))
+	if err != nil || len(b) == 0 {
+		t.Fatalf("read the daemon's /proc stat: %v", err)
+	}
+	if evs := matching(readEvents(rd), RuleTamperPtrace, ActionDenied); len(evs) != 0 {
+		t.Errorf("reading /proc/%d/stat gave %d ptrace denial events, want none: %+v", f.victimPID(), len(evs), evs)
 	}
 }
 

@@ -128,11 +128,18 @@ int BPF_PROG(moat_bpf_prog, struct bpf_prog *p, int ret)
 	return decide(mode_tamper, RULE_TAMPER_BPF, HOOK_BPF_PROG, NULL, NULL, p->aux->name, p->aux->id, 0);
 }
 
+/* The kernel's probes (PTRACE_MODE_NOAUDIT, e.g. which fields of
+ * /proc/PID/stat ps may see) are refused without an event: every ps or
+ * top on the instance would otherwise be reported as an attack. */
+#define PTRACE_MODE_NOAUDIT 0x04
+
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(moat_ptrace, struct task_struct *child, unsigned int mode, int ret)
 {
 	if (ret || !is_daemon_task(child) || is_daemon())
 		return ret;
+	if (mode & PTRACE_MODE_NOAUDIT)
+		return mode_tamper == MODE_ENFORCE ? -EPERM : 0;
 	return decide(mode_tamper, RULE_TAMPER_PTRACE, HOOK_PTRACE, NULL, NULL, child->comm, mode,
 		      child->tgid);
 }
