@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -95,6 +96,10 @@ func Run(ctx context.Context, opts Options) error {
 	d.sd.Ready()
 	d.sd.Status("enforcing; " + d.summary())
 	d.log.Info("moatd ready", "version", Version, "families", cfg.Modes(), "selinux", d.sel.mode)
+	// The start-up heap (the kernel's BTF, the programs' ELF) is garbage
+	// now: give it back to the kernel at once, not at the runtime's first
+	// forced collection minutes into idling.
+	debug.FreeOSMemory()
 	go d.sd.Watchdog(ctx, d.healthy)
 	err = d.serve(ctx)
 	d.sd.Stopping()
