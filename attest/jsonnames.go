@@ -1,0 +1,229 @@
+package attest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf16"
+)
+
+// shape is the part of a JSON document's schema that checkNames
+// enforces: the exact member names of an object (nil fields: any names)
+// and the shape of an array's elements. A nil *shape allows anything.
+type shape struct {
+	fields map[string]*shape
+	elem   *shape
+}
+
+// checkNames walks a JSON value that encoding/json has already found
+// valid and refuses what encoding/json lets through and protojson, the
+// in-toto library's parser, refused: a member name twice in one object,
+// a member name of sh that matches only without regard to case, and an
+// escaped lone surrogate in a string.
+func checkNames(b []byte, sh *shape) error {
+	s := &nameScan{b: b}
+	if err := s.value(sh, ""); err != nil {
+		return err
+	}
+	if s.skipSpace(); s.i != len(b) {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+type nameScan struct {
+	b []byte
+	i int
+}
+
+var errTruncated = errors.New("truncated JSON")
+
+func (s *nameScan) skipSpace() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+func (s *nameScan) value(sh *shape, path string) error {
+	s.skipSpace()
+	if s.i >= len(s.b) {
+		return errTruncated
+	}
+	switch s.b[s.i] {
+	case '{':
+		return s.object(sh, path)
+	case '[':
+		return s.array(sh, path)
+	case '"':
+		_, err := s.str()
+		return err
+	}
+	for s.i < len(s.b) && !isDelim(s.b[s.i]) { // number, true, false, null
+		s.i++
+	}
+	return nil
+}
+
+func isDelim(c byte) bool {
+	return c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+func (s *nameScan) object(sh *shape, path string) error {
+	s.i++ // {
+	var seen []string
+	for {
+		s.skipSpace()
+		if s.i < len(s.b) && s.b[s.i] == '}' {
+			s.i++
+			return nil
+		}
+		name, err := s.member(sh, path, seen)
+		if err != nil {
+			return err
+		}
+		seen = append(seen, name)
+		if s.skipSpace(); s.i < len(s.b) && s.b[s.i] == ',' {
+			s.i++
+		}
+	}
+}
+
+// member reads one `"name": value` of an object at path.
+func (s *nameScan) member(sh *shape, path string, seen []string) (string, error) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return "", errTruncated
+	}
+	name, err := s.str()
+	if err != nil {
+		return "", err
+	}
+	if err := checkMember(sh, path, name, seen); err != nil {
+		return "", err
+	}
+	if s.skipSpace(); s.i >= len(s.b) || s.b[s.i] != ':' {
+		return "", errTruncated
+	}
+	s.i++
+	if sh == nil || sh.fields == nil {
+		return name, s.value(nil, path)
+	}
+	return name, s.value(sh.fields[name], join(path, name))
+}
+
+func checkMember(sh *shape, path, name string, seen []string) error {
+	for _, n := range seen {
+		if n == name {
+			return fmt.Errorf("%s: member %q twice", cmpOr(path, "statement"), name)
+		}
+	}
+	if sh == nil || sh.fields == nil {
+		return nil
+	}
+	if _, ok := sh.fields[name]; !ok {
+		return fmt.Errorf("%s: unknown field %q", cmpOr(path, "statement"), name)
+	}
+	return nil
+}
+
+func (s *nameScan) array(sh *shape, path string) error {
+	s.i++ // [
+	for n := 0; ; n++ {
+		s.skipSpace()
+		if s.i < len(s.b) && s.b[s.i] == ']' {
+			s.i++
+			return nil
+		}
+		if err := s.element(sh, path, n); err != nil {
+			return err
+		}
+		if s.skipSpace(); s.i < len(s.b) && s.b[s.i] == ',' {
+			s.i++
+		}
+	}
+}
+
+func (s *nameScan) element(sh *shape, path string, n int) error {
+	if sh == nil || sh.elem == nil {
+		return s.value(nil, path)
+	}
+	return s.value(sh.elem, path+"["+strconv.Itoa(n)+"]")
+}
+
+// str reads a string at s.i and returns its value; only a string with
+// escapes is decoded, after its surrogate escapes are checked.
+func (s *nameScan) str() (string, error) {
+	start, escaped := s.i, false
+	for s.i++; s.i < len(s.b); s.i++ {
+		switch s.b[s.i] {
+		case '\\':
+			escaped = true
+			s.i++
+		case '"':
+			s.i++
+			raw := s.b[start:s.i]
+			if !escaped {
+				return string(raw[1 : len(raw)-1]), nil
+			}
+			return unescape(raw)
+		}
+	}
+	return "", errTruncated
+}
+
+func unescape(raw []byte) (string, error) {
+	if err := checkSurrogates(raw); err != nil {
+		return "", err
+	}
+	var v string
+	err := json.Unmarshal(raw, &v)
+	return v, err
+}
+
+// checkSurrogates refuses, as protojson does, a \u escape of a surrogate
+// that is not a high one followed by the escape of a low one.
+func checkSurrogates(raw []byte) error {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		r, ok := escapedRune(raw[i:])
+		if !ok {
+			i++ // a one-letter escape: skip the letter
+			continue
+		}
+		if utf16.IsSurrogate(r) {
+			lo, ok := escapedRune(raw[i+6:])
+			if !ok || utf16.DecodeRune(r, lo) == unicode.ReplacementChar {
+				return fmt.Errorf("invalid escape %s in string", raw[i:i+6])
+			}
+			i += 6
+		}
+		i += 5
+	}
+	return nil
+}
+
+// escapedRune reads the \uXXXX escape that b starts with.
+func escapedRune(b []byte) (rune, bool) {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+	return rune(n), err == nil
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
