@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,9 +20,11 @@ type shape struct {
 
 // checkNames walks a JSON value that encoding/json has already found
 // valid and refuses what encoding/json lets through and protojson, the
-// in-toto library's parser, refused: a member name twice in one object,
-// a member name of sh that matches only without regard to case, and an
-// escaped lone surrogate in a string.
+// in-toto library's parser, refused: a member name twice in one object
+// (here also two names equal without regard to case, which
+// encoding/json would both match to one field), a member name of sh that
+// matches only without regard to case, and an escaped lone surrogate in
+// a string.
 func checkNames(b []byte, sh *shape) error {
 	s := &nameScan{b: b}
 	if err := s.value(sh, ""); err != nil {
@@ -58,7 +61,7 @@ func (s *nameScan) value(sh *shape, path string) error {
 		return s.array(sh, path)
 	case '"':
 		_, err := s.str()
-		return err
+		return err // the value: its bytes are not kept
 	}
 	for s.i < len(s.b) && !isDelim(s.b[s.i]) { // number, true, false, null
 		s.i++
@@ -72,7 +75,8 @@ func isDelim(c byte) bool {
 
 func (s *nameScan) object(sh *shape, path string) error {
 	s.i++ // {
-	var seen []string
+	var buf [16][]byte
+	seen := buf[:0]
 	for {
 		s.skipSpace()
 		if s.i < len(s.b) && s.b[s.i] == '}' {
@@ -90,38 +94,39 @@ func (s *nameScan) object(sh *shape, path string) error {
 	}
 }
 
-// member reads one `"name": value` of an object at path.
-func (s *nameScan) member(sh *shape, path string, seen []string) (string, error) {
+// member reads one `"name": value` of an object at path and returns the
+// name.
+func (s *nameScan) member(sh *shape, path string, seen [][]byte) ([]byte, error) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return "", errTruncated
+		return nil, errTruncated
 	}
 	name, err := s.str()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := checkMember(sh, path, name, seen); err != nil {
-		return "", err
+		return nil, err
 	}
 	if s.skipSpace(); s.i >= len(s.b) || s.b[s.i] != ':' {
-		return "", errTruncated
+		return nil, errTruncated
 	}
 	s.i++
 	if sh == nil || sh.fields == nil {
 		return name, s.value(nil, path)
 	}
-	return name, s.value(sh.fields[name], join(path, name))
+	return name, s.value(sh.fields[string(name)], join(path, string(name)))
 }
 
-func checkMember(sh *shape, path, name string, seen []string) error {
+func checkMember(sh *shape, path string, name []byte, seen [][]byte) error {
 	for _, n := range seen {
-		if n == name {
-			return fmt.Errorf("%s: member %q twice", cmpOr(path, "statement"), name)
+		if bytes.EqualFold(n, name) {
+			return fmt.Errorf("%s: member %q twice (names are compared without regard to case)", cmpOr(path, "statement"), name)
 		}
 	}
 	if sh == nil || sh.fields == nil {
 		return nil
 	}
-	if _, ok := sh.fields[name]; !ok {
+	if _, ok := sh.fields[string(name)]; !ok {
 		return fmt.Errorf("%s: unknown field %q", cmpOr(path, "statement"), name)
 	}
 	return nil
@@ -151,9 +156,10 @@ func (s *nameScan) element(sh *shape, path string, n int) error {
 	return s.value(sh.elem, path+"["+strconv.Itoa(n)+"]")
 }
 
-// str reads a string at s.i and returns its value; only a string with
-// escapes is decoded, after its surrogate escapes are checked.
-func (s *nameScan) str() (string, error) {
+// str reads a string at s.i and returns its value, a slice of s.b
+// unless it has escapes: only then is it decoded, after its surrogate
+// escapes are checked.
+func (s *nameScan) str() ([]byte, error) {
 	start, escaped := s.i, false
 	for s.i++; s.i < len(s.b); s.i++ {
 		switch s.b[s.i] {
@@ -164,21 +170,21 @@ func (s *nameScan) str() (string, error) {
 			s.i++
 			raw := s.b[start:s.i]
 			if !escaped {
-				return string(raw[1 : len(raw)-1]), nil
+				return raw[1 : len(raw)-1], nil
 			}
 			return unescape(raw)
 		}
 	}
-	return "", errTruncated
+	return nil, errTruncated
 }
 
-func unescape(raw []byte) (string, error) {
+func unescape(raw []byte) ([]byte, error) {
 	if err := checkSurrogates(raw); err != nil {
-		return "", err
+		return nil, err
 	}
 	var v string
 	err := json.Unmarshal(raw, &v)
-	return v, err
+	return []byte(v), err
 }
 
 // checkSurrogates refuses, as protojson does, a \u escape of a surrogate
