@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 )
@@ -75,53 +76,99 @@ func isDelim(c byte) bool {
 
 func (s *nameScan) object(sh *shape, path string) error {
 	s.i++ // {
-	var buf [16][]byte
-	seen := buf[:0]
+	var seen names
 	for {
 		s.skipSpace()
 		if s.i < len(s.b) && s.b[s.i] == '}' {
 			s.i++
 			return nil
 		}
-		name, err := s.member(sh, path, seen)
-		if err != nil {
+		if err := s.member(sh, path, &seen); err != nil {
 			return err
 		}
-		seen = append(seen, name)
 		if s.skipSpace(); s.i < len(s.b) && s.b[s.i] == ',' {
 			s.i++
 		}
 	}
 }
 
-// member reads one `"name": value` of an object at path and returns the
-// name.
-func (s *nameScan) member(sh *shape, path string, seen [][]byte) ([]byte, error) {
+// names is the member names seen in one object: a few in a slice on the
+// stack, many in a map by case-folded name, so that a large object costs
+// linear time.
+type names struct {
+	few  [8][]byte
+	n    int
+	many map[string]bool
+}
+
+// add records name and reports false when the object already had it,
+// without regard to case.
+func (n *names) add(name []byte) bool {
+	if n.many != nil {
+		k := foldKey(name)
+		if n.many[k] {
+			return false
+		}
+		n.many[k] = true
+		return true
+	}
+	for _, m := range n.few[:n.n] {
+		if bytes.EqualFold(m, name) {
+			return false
+		}
+	}
+	if n.n < len(n.few) {
+		n.few[n.n] = name
+		n.n++
+		return true
+	}
+	n.many = map[string]bool{foldKey(name): true}
+	for _, m := range n.few {
+		n.many[foldKey(m)] = true
+	}
+	return true
+}
+
+// foldKey maps name to a key that two names share exactly when
+// bytes.EqualFold finds them equal: each rune becomes the least of its
+// simple case folding orbit.
+func foldKey(name []byte) string {
+	var b strings.Builder
+	for _, r := range string(name) {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
+}
+
+// member reads one `"name": value` of an object at path.
+func (s *nameScan) member(sh *shape, path string, seen *names) error {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return nil, errTruncated
+		return errTruncated
 	}
 	name, err := s.str()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := checkMember(sh, path, name, seen); err != nil {
-		return nil, err
+		return err
 	}
 	if s.skipSpace(); s.i >= len(s.b) || s.b[s.i] != ':' {
-		return nil, errTruncated
+		return errTruncated
 	}
 	s.i++
 	if sh == nil || sh.fields == nil {
-		return name, s.value(nil, path)
+		return s.value(nil, path)
 	}
-	return name, s.value(sh.fields[string(name)], join(path, string(name)))
+	return s.value(sh.fields[string(name)], join(path, string(name)))
 }
 
-func checkMember(sh *shape, path string, name []byte, seen [][]byte) error {
-	for _, n := range seen {
-		if bytes.EqualFold(n, name) {
-			return fmt.Errorf("%s: member %q twice (names are compared without regard to case)", cmpOr(path, "statement"), name)
-		}
+func checkMember(sh *shape, path string, name []byte, seen *names) error {
+	if !seen.add(name) {
+		return fmt.Errorf("%s: member %q twice (names are compared without regard to case)", cmpOr(path, "statement"), name)
 	}
 	if sh == nil || sh.fields == nil {
 		return nil

@@ -232,3 +232,44 @@ func TestVerifyRefusesSignedMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeObjectNames: past the few names kept in a slice, names are
+// still compared without regard to case, in linear time.
+func TestLargeObjectNames(t *testing.T) {
+	p := samplePayload(t)
+	var fam strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&fam, `"f%d":"enforce",`, i)
+	}
+	for name, c := range map[string]struct {
+		extra string
+		want  string // "" to accept
+	}{
+		"distinct":          {"", ""},
+		"twice":             {`"f4321":"audit",`, `member "f4321" twice`},
+		"twice but case":    {`"F17":"audit",`, `member "F17" twice`},
+		"twice by folding":  {`"ſ":"audit","s":"audit",`, `member "s" twice`},
+		"kelvin and k":      {`"k":"audit","\u212a":"audit",`, `twice`},
+		"first of the many": {`"f0":"audit",`, `member "f0" twice`},
+	} {
+		body := strings.Replace(p, `"families":{`, `"families":{`+fam.String()+c.extra, 1)
+		st, err := sameAsReference(t, []byte(body))
+		switch {
+		case c.want == "" && (err != nil || len(st.Predicate.Enforcement.Families) != 5003):
+			t.Fatalf("%s: %v", name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Fatalf("%s: err = %v, want %q", name, err, c.want)
+		}
+	}
+}
+
+func TestFoldKey(t *testing.T) {
+	words := []string{"nonce", "Nonce", "NONCE", "ſ", "s", "S", "k", "K", "\u212a", "ß", "ẞ", "ss", "é", "É", "", "x"}
+	for _, a := range words {
+		for _, b := range words {
+			if got, want := foldKey([]byte(a)) == foldKey([]byte(b)), bytes.EqualFold([]byte(a), []byte(b)); got != want {
+				t.Errorf("foldKey(%q) == foldKey(%q): %v, bytes.EqualFold: %v", a, b, got, want)
+			}
+		}
+	}
+}
