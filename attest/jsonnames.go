@@ -64,8 +64,12 @@ func (s *nameScan) value(sh *shape, path string) error {
 		_, err := s.str()
 		return err // the value: its bytes are not kept
 	}
+	start := s.i
 	for s.i < len(s.b) && !isDelim(s.b[s.i]) { // number, true, false, null
 		s.i++
+	}
+	if s.i == start { // not JSON: encoding/json let nothing like it by
+		return fmt.Errorf("unexpected %q at offset %d", s.b[s.i], s.i)
 	}
 	return nil
 }

@@ -273,3 +273,14 @@ func TestFoldKey(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckNamesInvalidJSON: checkNames runs after encoding/json, but
+// on input that is not JSON it still ends, here with an error (a
+// trailing comma it lets by: it is no validator).
+func TestCheckNamesInvalidJSON(t *testing.T) {
+	for _, in := range []string{"", "{", "[", `{"a"`, `{"a":`, `[}`, `{"a" 1}`, `[1,,]`, `"abc`, `{"_type":"x","_type":"y"}`, `1 2`} {
+		if err := checkNames([]byte(in), nil); err == nil {
+			t.Errorf("checkNames(%q): no error", in)
+		}
+	}
+}
