@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -283,4 +284,42 @@ func TestCheckNamesInvalidJSON(t *testing.T) {
 			t.Errorf("checkNames(%q): no error", in)
 		}
 	}
+}
+
+// TestParseStatementMutants: a fixed set of random edits of a signed
+// statement (the coverage-guided FuzzParseStatement is slow here: the
+// test binary links SQLite), each read by both parsers.
+func TestParseStatementMutants(t *testing.T) {
+	base := []byte(samplePayload(t))
+	toks := []string{`"`, `\`, `\u`, `\ud800`, `\udc00`, `{`, `}`, `[`, `]`, `,`, `:`, ` `, `1e2`, `null`, `"nonce"`,
+		`"Nonce"`, `"\u006eonce"`, "\xff", `-0`, `9007199254740993`, `"_type"`, `"name"`}
+	r := rand.New(rand.NewPCG(1, 2))
+	accepted := 0
+	for range 5000 {
+		b := bytes.Clone(base)
+		for k := r.IntN(4) + 1; k > 0; k-- {
+			b = mutate(r, b, toks)
+		}
+		if _, err := sameAsReference(t, b); err == nil {
+			accepted++
+		}
+	}
+	t.Logf("%d of 5000 mutants accepted by both parsers", accepted)
+	if accepted < 100 {
+		t.Fatalf("only %d of 5000 mutants accepted: the edits test little", accepted)
+	}
+}
+
+func mutate(r *rand.Rand, b []byte, toks []string) []byte {
+	i := r.IntN(len(b) + 1)
+	switch {
+	case r.IntN(3) == 0:
+		return append(b[:i:i], append([]byte(toks[r.IntN(len(toks))]), b[i:]...)...)
+	case i == len(b):
+		return b
+	case r.IntN(2) == 0:
+		return append(b[:i:i], b[min(len(b), i+r.IntN(8)):]...)
+	}
+	b[i] = byte(r.IntN(128))
+	return b
 }
