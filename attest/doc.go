@@ -39,7 +39,11 @@
 // under a fresh server nonce, so a spool that outlived an outage is
 // still accepted.
 //
-// Sign and Verify are the two ends of the wire format; Evaluate and
+// Sign and Verify are the two ends of the wire format. Sign builds the
+// statement with the in-toto library; Verify decodes it in one pass with
+// encoding/json into the statement as moat signs it and refuses all that
+// the in-toto library's parser refused (parse_test.go keeps that parser
+// as the reference). Evaluate and
 // Vulnerabilities are the compliance rules, pure functions of their
 // inputs.
 package attest

@@ -17,6 +17,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
 // KeyFile is the name of the instance key in the state folder.
@@ -116,10 +118,11 @@ func (k *Key) Sign(_ context.Context, data []byte) ([]byte, error) {
 // Verifier checks signatures of one instance public key. It implements
 // dsse.Verifier.
 type Verifier struct {
-	pub crypto.PublicKey
-	alg string
-	id  string
-	der []byte
+	pub      crypto.PublicKey
+	alg      string
+	id       string
+	der      []byte
+	envelope *dsse.EnvelopeVerifier // over this verifier, built once
 }
 
 // ErrKeyType is returned for a key that is neither Ed25519 nor ECDSA P-256.
@@ -136,7 +139,11 @@ func NewVerifier(pub crypto.PublicKey) (*Verifier, error) {
 		return nil, fmt.Errorf("encode public key: %w", err)
 	}
 	sum := sha256.Sum256(der)
-	return &Verifier{pub: pub, alg: alg, id: hex.EncodeToString(sum[:]), der: der}, nil
+	v := &Verifier{pub: pub, alg: alg, id: hex.EncodeToString(sum[:]), der: der}
+	if v.envelope, err = dsse.NewEnvelopeVerifier(v); err != nil {
+		return nil, fmt.Errorf("dsse verifier: %w", err)
+	}
+	return v, nil
 }
 
 // ParsePublicKey parses a PKIX DER public key, as sent at enrolment.

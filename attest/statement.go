@@ -2,7 +2,6 @@ package attest
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,11 +129,7 @@ func Verify(ctx context.Context, v *Verifier, env *dsse.Envelope) (*Statement, e
 	if env.PayloadType != PayloadType {
 		return nil, fmt.Errorf("%w: payloadType %q, want %q", ErrMalformed, env.PayloadType, PayloadType)
 	}
-	ev, err := dsse.NewEnvelopeVerifier(v)
-	if err != nil {
-		return nil, fmt.Errorf("dsse verifier: %w", err)
-	}
-	_, body, err := ev.VerifyAndDecode(ctx, env)
+	_, body, err := v.envelope.VerifyAndDecode(ctx, env)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
@@ -146,44 +141,4 @@ func Verify(ctx context.Context, v *Verifier, env *dsse.Envelope) (*Statement, e
 		return nil, fmt.Errorf("%w: subject digest %s is not the key %s", ErrMalformed, st.KeyID, want)
 	}
 	return st, nil
-}
-
-// parseStatement decodes a statement payload without checking any
-// signature; Verify is the way in for untrusted input.
-func parseStatement(body []byte) (*Statement, error) {
-	var st intoto.Statement
-	if err := protojson.Unmarshal(body, &st); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if err := st.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if st.GetPredicateType() != PredicateType {
-		return nil, fmt.Errorf("%w: predicateType %q, want %q", ErrMalformed, st.GetPredicateType(), PredicateType)
-	}
-	if len(st.GetSubject()) != 1 {
-		return nil, fmt.Errorf("%w: subject: want exactly one", ErrMalformed)
-	}
-	return fromStatement(&st)
-}
-
-func fromStatement(st *intoto.Statement) (*Statement, error) {
-	b, err := st.GetPredicate().MarshalJSON()
-	if err != nil {
-		return nil, fmt.Errorf("%w: predicate: %v", ErrMalformed, err)
-	}
-	out := &Statement{}
-	if err := json.Unmarshal(b, &out.Predicate); err != nil {
-		return nil, fmt.Errorf("%w: predicate: %v", ErrMalformed, err)
-	}
-	sub := st.GetSubject()[0]
-	out.KeyID = sub.GetDigest()["sha256"]
-	if _, err := hex.DecodeString(out.KeyID); err != nil || len(out.KeyID) != 64 {
-		return nil, fmt.Errorf("%w: subject digest: want sha256", ErrMalformed)
-	}
-	out.InstanceID = out.Predicate.Lifetime.InstanceID
-	if sub.GetName() != "instance:"+out.InstanceID {
-		return nil, fmt.Errorf("%w: subject name %q does not match lifetime.instanceId %q", ErrMalformed, sub.GetName(), out.InstanceID)
-	}
-	return out, nil
 }
