@@ -22,10 +22,10 @@ func (d *Driver) footprint(ctx context.Context) ([]Row, error) {
 		accel = m[1]
 	}
 	d.note("Footprint: one boot of the managed instance (vmtests/instance: containerd, moat-runtime, moatd under " +
-		"moat-supervise in a cgroup of its own) with every BPF family enforcing and SELinux off; 20 busybox " +
+		"moat-supervise in a cgroup of its own) with every BPF family and SELinux enforcing; 20 busybox " +
 		"`sleep` tasks started with ctr through admission, 20 s to settle, then a 60 s idle window in six slices. " +
-		"RSS is VmRSS of /proc/PID/status, sampled after each slice; CPU is the cgroup's cpu.stat usage_usec " +
-		"(/proc/PID/stat and smaps_rollup ask for PTRACE_MODE_READ on moatd, which the tamper rule refuses: " +
+		"RSS is VmRSS of /proc/PID/status, sampled after each slice; CPU is the cgroup's cpu.stat usage_usec, " +
+		"as systemd accounts it (smaps_rollup asks for PTRACE_MODE_READ on moatd, which the tamper rule refuses: " +
 		"no Pss). Accelerator: " + accel + ".")
 	rows := footprintRows(res.Metrics, accel == "tcg")
 	rows = append(rows, d.mapMemoryRow())

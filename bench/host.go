@@ -131,8 +131,10 @@ func attestNote(r *Row, g *Goal, ceiling float64, served map[string]float64) {
 	case r.What == "attest reports/s" && g != nil && ceiling > 0 && g.Min > ceiling:
 		r.Note = fmt.Sprintf("the target is above this machine's physical limit: verification alone reached at most "+
 			"%.0f/s on these cores in this run (the ratio column is to %s)", ceiling, r.Baseline)
-	case r.What == "attest per CPU-second":
+	case r.What == "attest per CPU-second" && r.Config == "postgres":
 		r.Note = "CPU of the server and of the in-process load generator; PostgreSQL's own processes not counted"
+	case r.What == "attest per CPU-second":
+		r.Note = "CPU of the server (SQLite in process) and of the in-process load generator"
 	case strings.HasPrefix(r.What, "attest p99 paced") && served[r.Config] < 0.95*attestPace:
 		r.Met = "no (rate not reached)"
 		r.Note = fmt.Sprintf("the server kept up with only %.0f/s of the %d/s offered: this p99 is not at the target rate",
