@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/moat-sh/moat/containerd/runtime/apiclient"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // ErrRefused marks a container that moatd did not explicitly allow.
@@ -41,9 +40,10 @@ func (w *Wrapper) create(ctx context.Context, inv Invocation) int {
 	return 0
 }
 
-// admit reads the spec, asks moatd and writes the labels into the spec.
+// admit reads the spec, asks moatd (which decodes it strictly) and
+// writes the labels into the spec.
 func (w *Wrapper) admit(ctx context.Context, inv Invocation, c CreateArgs) (apiclient.AdmitResponse, error) {
-	spec, err := ReadSpec(c.Bundle)
+	spec, err := ReadRawSpec(c.Bundle)
 	if err != nil {
 		return apiclient.AdmitResponse{}, fmt.Errorf("container %s %w: %w", c.ID, ErrRefused, err)
 	}
@@ -51,18 +51,20 @@ func (w *Wrapper) admit(ctx context.Context, inv Invocation, c CreateArgs) (apic
 	if err != nil {
 		return resp, err
 	}
-	if ApplyLabels(spec, resp.ProcessLabel, resp.MountLabel) {
-		if err := WriteSpec(c.Bundle, spec); err != nil {
-			return resp, fmt.Errorf("container %s %w: %w", c.ID, ErrRefused, err)
-		}
+	labelled, changed, err := ApplyLabelsJSON(spec, resp.ProcessLabel, resp.MountLabel)
+	if err == nil && changed {
+		err = WriteSpec(c.Bundle, labelled)
+	}
+	if err != nil {
+		return resp, fmt.Errorf("container %s %w: %w", c.ID, ErrRefused, err)
 	}
 	return resp, nil
 }
 
-func (w *Wrapper) ask(ctx context.Context, inv Invocation, id string, spec *specs.Spec) (apiclient.AdmitResponse, error) {
+func (w *Wrapper) ask(ctx context.Context, inv Invocation, id string, spec []byte) (apiclient.AdmitResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
-	resp, err := w.API.Admit(ctx, apiclient.AdmitRequest{
+	resp, err := w.API.Admit(ctx, apiclient.AdmitRawRequest{
 		ContainerID: id, Namespace: inv.Namespace(), Source: "runtime", Spec: spec,
 	})
 	switch {

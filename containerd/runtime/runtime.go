@@ -16,7 +16,7 @@ import (
 // API is the part of moatd's local API the wrapper uses; *apiclient.Client
 // implements it.
 type API interface {
-	Admit(ctx context.Context, req apiclient.AdmitRequest) (apiclient.AdmitResponse, error)
+	Admit(ctx context.Context, req apiclient.AdmitRawRequest) (apiclient.AdmitResponse, error)
 	Register(ctx context.Context, c apiclient.Container) error
 	Unregister(ctx context.Context, namespace, id string) error
 }

@@ -9,28 +9,35 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/moat-sh/moat/daemon/localapi/wire"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// maxSpec bounds config.json; a large real one is a few hundred KiB.
-const maxSpec = 8 << 20
+// readLimited reads config.json, at most wire.MaxSpec bytes.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read OCI spec: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, wire.MaxSpec+1))
+	if err != nil {
+		return nil, fmt.Errorf("read OCI spec %s: %w", path, err)
+	}
+	if len(data) > wire.MaxSpec {
+		return nil, fmt.Errorf("OCI spec %s is larger than %d bytes", path, wire.MaxSpec)
+	}
+	return data, nil
+}
 
 // ReadSpec reads and strictly decodes the bundle's config.json: a field
 // this build does not know could grant what admission cannot see, so it
 // is an error, like malformed JSON or trailing data.
 func ReadSpec(bundle string) (*specs.Spec, error) {
 	path := filepath.Join(bundle, "config.json")
-	f, err := os.Open(path)
+	data, err := readLimited(path)
 	if err != nil {
-		return nil, fmt.Errorf("read OCI spec: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxSpec+1))
-	if err != nil {
-		return nil, fmt.Errorf("read OCI spec %s: %w", path, err)
-	}
-	if len(data) > maxSpec {
-		return nil, fmt.Errorf("OCI spec %s is larger than %d bytes", path, maxSpec)
+		return nil, err
 	}
 	spec, err := DecodeSpec(data)
 	if err != nil {
@@ -57,34 +64,73 @@ func DecodeSpec(data []byte) (*specs.Spec, error) {
 	return &spec, nil
 }
 
-// ApplyLabels writes the task's SELinux labels into spec. An empty label
-// leaves the spec's own alone (moatd without SELinux has none). It
-// reports whether the spec changed.
-func ApplyLabels(spec *specs.Spec, process, mount string) bool {
+// ReadRawSpec reads the bundle's config.json for moatd, which decodes it
+// strictly: the wrapper checks only its size and that it is JSON.
+func ReadRawSpec(bundle string) ([]byte, error) {
+	path := filepath.Join(bundle, "config.json")
+	data, err := readLimited(path)
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(data) {
+		return nil, fmt.Errorf("malformed OCI spec %s: not JSON", path)
+	}
+	return data, nil
+}
+
+// ApplyLabelsJSON writes the task's SELinux labels into a spec's JSON
+// (process.selinuxLabel, linux.mountLabel) without decoding the rest. An
+// empty label leaves the spec's own alone (moatd without SELinux has
+// none). It returns the spec and whether it changed.
+func ApplyLabelsJSON(data []byte, process, mount string) ([]byte, bool, error) {
+	if process == "" && mount == "" {
+		return data, false, nil
+	}
+	var spec map[string]json.RawMessage
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, false, fmt.Errorf("label OCI spec: %w", err)
+	}
 	changed := false
-	if process != "" {
-		if spec.Process == nil {
-			spec.Process = &specs.Process{}
+	for _, l := range []struct{ section, field, label string }{
+		{"process", "selinuxLabel", process}, {"linux", "mountLabel", mount},
+	} {
+		c, err := setMember(spec, l.section, l.field, l.label)
+		if err != nil {
+			return nil, false, fmt.Errorf("label OCI spec: %s: %w", l.section, err)
 		}
-		changed = changed || spec.Process.SelinuxLabel != process
-		spec.Process.SelinuxLabel = process
+		changed = changed || c
 	}
-	if mount != "" {
-		if spec.Linux == nil {
-			spec.Linux = &specs.Linux{}
+	if !changed {
+		return data, false, nil
+	}
+	out, err := json.Marshal(spec)
+	return out, true, err
+}
+
+// setMember sets spec[section][field] to value; an empty value changes
+// nothing.
+func setMember(spec map[string]json.RawMessage, section, field, value string) (bool, error) {
+	if value == "" {
+		return false, nil
+	}
+	obj := map[string]json.RawMessage{}
+	if raw, ok := spec[section]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return false, err
 		}
-		changed = changed || spec.Linux.MountLabel != mount
-		spec.Linux.MountLabel = mount
 	}
-	return changed
+	want, _ := json.Marshal(value)
+	if string(obj[field]) == string(want) {
+		return false, nil
+	}
+	obj[field] = want
+	b, err := json.Marshal(obj)
+	spec[section] = b
+	return true, err
 }
 
 // WriteSpec replaces the bundle's config.json atomically.
-func WriteSpec(bundle string, spec *specs.Spec) error {
-	data, err := json.Marshal(spec)
-	if err != nil {
-		return fmt.Errorf("encode OCI spec: %w", err)
-	}
+func WriteSpec(bundle string, data []byte) error {
 	path := filepath.Join(bundle, "config.json")
 	tmp, err := os.CreateTemp(bundle, ".config.json.moat-*")
 	if err != nil {

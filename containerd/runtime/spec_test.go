@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func TestDecodeSpec(t *testing.T) {
@@ -42,24 +40,28 @@ func TestReadSpecNamesTheFile(t *testing.T) {
 	}
 }
 
-func TestApplyLabels(t *testing.T) {
+func TestApplyLabelsJSON(t *testing.T) {
 	tests := []struct {
-		name           string
-		spec           specs.Spec
+		name, spec     string
 		process, mount string
 		changed        bool
 		wantP, wantM   string
 	}{
-		{"no labels keeps the spec", specs.Spec{Process: &specs.Process{SelinuxLabel: "own"}}, "", "", false, "own", ""},
-		{"sets both", specs.Spec{}, "p", "m", true, "p", "m"},
-		{"same labels", specs.Spec{Process: &specs.Process{SelinuxLabel: "p"}, Linux: &specs.Linux{MountLabel: "m"}}, "p", "m", false, "p", "m"},
-		{"overrides", specs.Spec{Process: &specs.Process{SelinuxLabel: "unconfined"}}, "p", "", true, "p", ""},
+		{"no labels keeps the spec", `{"ociVersion":"1.2.0","process":{"selinuxLabel":"own"}}`, "", "", false, "own", ""},
+		{"sets both", `{"ociVersion":"1.2.0"}`, "p", "m", true, "p", "m"},
+		{"null sections", `{"ociVersion":"1.2.0","process":null,"linux":null}`, "p", "m", true, "p", "m"},
+		{"same labels", `{"ociVersion":"1.2.0","process":{"selinuxLabel":"p"},"linux":{"mountLabel":"m"}}`, "p", "m", false, "p", "m"},
+		{"overrides", `{"ociVersion":"1.2.0","process":{"args":["sh"],"selinuxLabel":"unconfined"}}`, "p", "", true, "p", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := tt.spec
-			if got := ApplyLabels(&s, tt.process, tt.mount); got != tt.changed {
-				t.Errorf("changed %v, want %v", got, tt.changed)
+			out, changed, err := ApplyLabelsJSON([]byte(tt.spec), tt.process, tt.mount)
+			if err != nil || changed != tt.changed {
+				t.Fatalf("changed %v, %v; want %v", changed, err, tt.changed)
+			}
+			s, err := DecodeSpec(out)
+			if err != nil {
+				t.Fatalf("labelled spec %s: %v", out, err)
 			}
 			var p, m string
 			if s.Process != nil {
@@ -73,12 +75,14 @@ func TestApplyLabels(t *testing.T) {
 			}
 		})
 	}
+	if _, _, err := ApplyLabelsJSON([]byte(`{"process":[1]}`), "p", ""); err == nil {
+		t.Error("a process that is not an object was labelled")
+	}
 }
 
 func TestWriteSpecRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	spec := &specs.Spec{Version: "1.2.0", Process: &specs.Process{Args: []string{"sh"}, SelinuxLabel: "p"}}
-	if err := WriteSpec(dir, spec); err != nil {
+	if err := WriteSpec(dir, []byte(`{"ociVersion":"1.2.0","process":{"args":["sh"],"selinuxLabel":"p"}}`)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadSpec(dir)
@@ -88,5 +92,12 @@ func TestWriteSpecRoundTrip(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("bundle holds %d files, want config.json alone", len(entries))
+	}
+	if _, err := ReadRawSpec(dir); err != nil {
+		t.Errorf("raw read: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"ociVersion":`), 0o644)
+	if _, err := ReadRawSpec(dir); err == nil || !strings.Contains(err.Error(), "malformed OCI spec") {
+		t.Errorf("raw read of broken JSON: %v", err)
 	}
 }

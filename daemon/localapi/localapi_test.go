@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -61,21 +62,39 @@ func serve(t *testing.T, b Backend) *Client {
 func TestAdmitRoundTrip(t *testing.T) {
 	c := serve(t, &recorder{registered: map[string]Container{}})
 	ctx := context.Background()
-	resp, err := c.Admit(ctx, AdmitRequest{ContainerID: "a", Spec: &specs.Spec{}})
+	resp, err := c.Admit(ctx, AdmitRequest{ContainerID: "a", Spec: &specs.Spec{Version: "1.2.0"}})
 	if err != nil || !resp.Allowed || resp.CapMask != 1<<12 {
 		t.Errorf("plain spec: %+v, %v; want allowed with mask", resp, err)
 	}
-	spec := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{}}}
+	spec := &specs.Spec{Version: "1.2.0", Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{}}}
 	resp, err = c.Admit(ctx, AdmitRequest{ContainerID: "b", Spec: spec})
 	if err != nil || resp.Allowed || resp.Reason == "" {
 		t.Errorf("refused spec: %+v, %v; want a refusal with a reason", resp, err)
 	}
-	if _, err := c.Admit(ctx, AdmitRequest{ContainerID: "broken", Spec: &specs.Spec{}}); err == nil ||
+	if _, err := c.Admit(ctx, AdmitRequest{ContainerID: "broken", Spec: &specs.Spec{Version: "1.2.0"}}); err == nil ||
 		!strings.Contains(err.Error(), "cannot decide") {
 		t.Errorf("backend failure: %v, want the backend's message", err)
 	}
 	if _, err := c.Admit(ctx, AdmitRequest{ContainerID: "c"}); err == nil || !strings.Contains(err.Error(), "400") {
 		t.Errorf("no spec: %v, want a 400", err)
+	}
+}
+
+// TestAdmitDecodesTheSpecStrictly: the wrapper sends config.json as it
+// is, so moatd is where a field admission cannot see is refused.
+func TestAdmitDecodesTheSpecStrictly(t *testing.T) {
+	h := Handler(&recorder{registered: map[string]Container{}})
+	for _, tt := range []struct{ spec, want string }{
+		{`{"ociVersion":"1.2.0","proces":{}}`, `unknown field \"proces\"`},
+		{`{"process":{"args":["sh"]}}`, "ociVersion is missing"},
+		{`{"ociVersion":"1.2.0","process":{"args":["sh"],"capabilitiez":{}}}`, `unknown field \"capabilitiez\"`},
+	} {
+		rec := httptest.NewRecorder()
+		body := `{"containerID":"c","source":"runtime","spec":` + tt.spec + `}`
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/admit", strings.NewReader(body)))
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), tt.want) {
+			t.Errorf("spec %s: %d %s, want a 400 saying %s", tt.spec, rec.Code, rec.Body, tt.want)
+		}
 	}
 }
 
@@ -102,7 +121,7 @@ func TestRegisterAndUnregister(t *testing.T) {
 
 func TestClientFailsClosedWithoutDaemon(t *testing.T) {
 	c := NewClient(filepath.Join(t.TempDir(), "absent.sock"))
-	_, err := c.Admit(context.Background(), AdmitRequest{ContainerID: "a", Spec: &specs.Spec{}})
+	_, err := c.Admit(context.Background(), AdmitRequest{ContainerID: "a", Spec: &specs.Spec{Version: "1.2.0"}})
 	if err == nil || !strings.Contains(err.Error(), "is moatd running?") {
 		t.Errorf("err %v, want one that says moatd is not reachable", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/moat-sh/moat/daemon/localapi/wire"
 )
 
 // Backend is what moatd does behind the API.
@@ -19,8 +21,9 @@ type Backend interface {
 // ErrBadRequest marks a Backend error caused by the request (a 400).
 var ErrBadRequest = errors.New("bad request")
 
-// maxBody bounds a request: an OCI spec is a few KiB, a large one 100s.
-const maxBody = 4 << 20
+// maxBody bounds a request: an OCI spec of at most wire.MaxSpec and the
+// request's other fields.
+const maxBody = wire.MaxSpec + 64<<10
 
 // Handler serves the API over b.
 func Handler(b Backend) http.Handler {
@@ -32,6 +35,10 @@ func Handler(b Backend) http.Handler {
 		}
 		if req.Spec == nil || req.ContainerID == "" {
 			reply(w, http.StatusBadRequest, Error{Error: "admit: containerID and spec are required"})
+			return
+		}
+		if req.Spec.Version == "" {
+			reply(w, http.StatusBadRequest, Error{Error: "admit: spec: field ociVersion is missing"})
 			return
 		}
 		resp, err := b.Admit(r.Context(), req)

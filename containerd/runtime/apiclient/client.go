@@ -20,7 +20,7 @@ func New(path string) *Client {
 }
 
 // Admit asks for admission. Any error means the container must not start.
-func (c *Client) Admit(ctx context.Context, req AdmitRequest) (AdmitResponse, error) {
+func (c *Client) Admit(ctx context.Context, req AdmitRawRequest) (AdmitResponse, error) {
 	var resp AdmitResponse
 	err := c.do(ctx, "POST", "/v1/admit", req, &resp)
 	return resp, err

@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -58,7 +59,8 @@ func TestAdmitAgainstLocalAPI(t *testing.T) {
 		ProcessLabel: "system_u:system_r:moat_t:s0", MountLabel: "system_u:object_r:moat_file_t:s0", CapMask: 1<<12 | 1<<21}}
 	c := serve(t, b)
 	spec := &specs.Spec{Version: "1.0.2", Process: &specs.Process{Args: []string{"/bin/true"}}}
-	resp, err := c.Admit(context.Background(), AdmitRequest{ContainerID: "c1", Namespace: "default", Source: "runtime", Spec: spec})
+	raw := json.RawMessage(`{"ociVersion":"1.0.2","process":{"args":["/bin/true"]}}`)
+	resp, err := c.Admit(context.Background(), AdmitRawRequest{ContainerID: "c1", Namespace: "default", Source: "runtime", Spec: raw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +116,7 @@ func TestErrorAnswers(t *testing.T) {
 
 func TestRefusedAdmissionIsNotAnError(t *testing.T) {
 	c := serve(t, &backend{resp: localapi.AdmitResponse{Reason: "CAP_SYS_ADMIN is not granted"}})
-	resp, err := c.Admit(context.Background(), AdmitRequest{ContainerID: "c1", Spec: &specs.Spec{Version: "1.0.2"}})
+	resp, err := c.Admit(context.Background(), AdmitRawRequest{ContainerID: "c1", Spec: json.RawMessage(`{"ociVersion":"1.0.2"}`)})
 	if err != nil || resp.Allowed || resp.Reason != "CAP_SYS_ADMIN is not granted" {
 		t.Errorf("answer %+v, %v; want a refusal with its reason", resp, err)
 	}
@@ -122,7 +124,7 @@ func TestRefusedAdmissionIsNotAnError(t *testing.T) {
 
 func TestNoMoatd(t *testing.T) {
 	c := New(filepath.Join(t.TempDir(), "absent.sock"))
-	_, err := c.Admit(context.Background(), AdmitRequest{ContainerID: "c1", Spec: &specs.Spec{Version: "1.0.2"}})
+	_, err := c.Admit(context.Background(), AdmitRawRequest{ContainerID: "c1", Spec: json.RawMessage(`{"ociVersion":"1.0.2"}`)})
 	if err == nil || !strings.Contains(err.Error(), "is moatd running?") || !strings.Contains(err.Error(), "absent.sock") {
 		t.Errorf("error %v, want one naming the socket and asking whether moatd runs", err)
 	}

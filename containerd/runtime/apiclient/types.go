@@ -7,7 +7,7 @@ const DefaultSocket = wire.DefaultSocket
 
 // The local API's types (package wire, shared with the server).
 type (
-	AdmitRequest  = wire.AdmitRequest
-	AdmitResponse = wire.AdmitResponse
-	Container     = wire.Container
+	AdmitRawRequest = wire.AdmitRawRequest
+	AdmitResponse   = wire.AdmitResponse
+	Container       = wire.Container
 )
