@@ -191,7 +191,8 @@ func (s *Spec) build(ctx context.Context, img *Image, key string) error {
 }
 
 // writeIfChanged writes body to path unless it already holds it, so that
-// the file's modification time (and the digest cache) stays.
+// the file's modification time (and the digest cache) stays; by rename,
+// since test packages building images at once share the cache.
 func writeIfChanged(path, body string) error {
 	if b, err := os.ReadFile(path); err == nil && string(b) == body {
 		return nil
@@ -199,5 +200,20 @@ func writeIfChanged(path, body string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(body), 0o644)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".file_contexts-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(body); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
