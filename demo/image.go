@@ -36,13 +36,17 @@ func units() []guest.Unit {
 		"mkdir -p "+guestDir+" && cp "+instance.MoatConfigPath+" "+guestConfig+
 			" && cp /run/moat/scenario/enrol-token "+guestDir+"/enrol-token"+
 			" && mkdir -p /var/lib/dpkg && cp "+dpkgStatus+" /var/lib/dpkg/status")
-	moatd := instance.MoatdUnit()
-	moatd.Args = []string{"--config", guestConfig}
-	moatd.DependsOn = []string{"network", "demo-setup"}
-	moatd.RestartPrevent = []int{100, 78} // drained (endAction exit); configuration refused
-	ctrd := instance.ContainerdUnit()
-	ctrd.DependsOn = append(ctrd.DependsOn, "moatd")
-	return []guest.Unit{instance.NetworkUnit(), setup, moatd, ctrd, instance.ImagesUnit()}
+	var us []guest.Unit
+	for _, u := range instance.DefaultUnits() {
+		if u.Name == "moatd" {
+			u.Args = []string{"--config", guestConfig}
+			u.DependsOn = append(u.DependsOn, setup.Name)
+			u.RestartPrevent = []int{100, 78} // drained (endAction exit); configuration refused
+			us = append(us, setup)
+		}
+		us = append(us, u)
+	}
+	return us
 }
 
 // dataLabels are the instance's and the demo's folder, moat's state
