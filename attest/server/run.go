@@ -87,6 +87,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	TuneGC()
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
 		return err

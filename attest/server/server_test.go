@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"flag"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,8 +28,16 @@ var (
 	pgErr error
 )
 
+// TestMain starts one PostgreSQL for the package: with fsync on when
+// benchmarks run (they count reports durably stored, as SQLite's
+// synchronous=FULL stores them), off for the tests.
 func TestMain(m *testing.M) {
-	pg, pgErr = pgtest.Start()
+	flag.Parse()
+	if flag.Lookup("test.bench").Value.String() != "" {
+		pg, pgErr = pgtest.StartDurable()
+	} else {
+		pg, pgErr = pgtest.Start()
+	}
 	code := m.Run()
 	if pg != nil {
 		pg.Stop()

@@ -31,10 +31,21 @@ type Server struct {
 	port int
 	cmd  *exec.Cmd
 	n    atomic.Int64
+	// durable: fsync on.
+	durable bool
 }
 
-// Start initialises and starts a cluster; Stop removes it.
-func Start() (*Server, error) {
+// Start initialises and starts a cluster with fsync off: fast, and
+// enough for tests, which never outlive a crash of the machine. Stop
+// removes it.
+func Start() (*Server, error) { return start(false) }
+
+// StartDurable is Start with fsync on, as a production server runs:
+// for benchmarks that count reports durably stored, as SQLite's
+// synchronous=FULL stores them.
+func StartDurable() (*Server, error) { return start(true) }
+
+func start(durable bool) (*Server, error) {
 	bin, err := binDir()
 	if err != nil {
 		return nil, err
@@ -47,7 +58,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dir: dir}
+	s := &Server{dir: dir, durable: durable}
 	if err := s.init(bin, cred); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -115,9 +126,13 @@ func (s *Server) start(bin string, cred *syscall.Credential) error {
 		return err
 	}
 	s.port = port
+	fsync := "fsync=off"
+	if s.durable {
+		fsync = "fsync=on"
+	}
 	s.cmd = s.command(cred, filepath.Join(bin, "postgres"), "-D", filepath.Join(s.dir, "data"),
 		"-k", s.dir, "-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1",
-		"-c", "fsync=off", "-c", "max_connections=200")
+		"-c", fsync, "-c", "max_connections=200")
 	log, _ := os.Create(filepath.Join(s.dir, "postgres.log"))
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	if err := s.cmd.Start(); err != nil {
