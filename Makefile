@@ -23,8 +23,14 @@ deps: ## install missing Debian packages and fetch the Debian kernel (scripts/de
 gocheck:
 	@command -v $(GO) >/dev/null || { echo "make: go not found: install Go 1.26 (/usr/local/go/bin/go)"; exit 1; }
 
-build: gocheck ## build every command into bin/ and compile the SELinux policy (bin/selinux/policy.bin)
+CC ?= cc
+# moat-runc's flags, as containerd/runtime/front.CFlags says
+FRONT_CFLAGS := -O2 -static -Wall -Wextra -Werror
+
+build: gocheck ## build every command into bin/ (moat-runc with cc) and compile the SELinux policy (bin/selinux/policy.bin)
 	$(GO) build -ldflags "-X github.com/moat-sh/moat/daemon.Version=$(VERSION)" -o $(BIN)/ ./cmd/...
+	@command -v $(CC) >/dev/null || { echo "make: no C compiler ($(CC)) for moat-runc: make deps"; exit 1; }
+	$(CC) $(FRONT_CFLAGS) -o $(BIN)/moat-runc containerd/runtime/front/src/moat-runc.c
 	@command -v secilc >/dev/null || { echo "make: secilc not found: make deps"; exit 1; }
 	@mkdir -p $(BIN)/selinux && $(BIN)/moat-policy compile $(BIN)/selinux/policy.bin
 

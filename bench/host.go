@@ -18,7 +18,8 @@ func (d *Driver) admission(ctx context.Context) ([]Row, error) {
 	res, _, err := d.goTest(ctx, filepath.Join(d.Out, "containerd.log"), nil,
 		"-run", "^$", "-bench", "^BenchmarkCreateStartDelete$", "-benchtime", "1x", "-timeout", "10m", "./containerd/e2e")
 	d.note("Admission: ctr run --rm of busybox /bin/true against real containerd " +
-		"(containerd/e2e's harness), through moat-runtime with moatd's local API and the real decision, against " +
+		"(containerd/e2e's harness), through the runtime (the moat-runc front and moat-runtime) with moatd's local API " +
+		"and the real decision, against " +
 		"the shim calling Debian's runc directly; 50 rounds, the order alternating. The watcher's event loop is " +
 		"off: it would kill the runc baseline's containers as a bypass.")
 	if err == nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/moat-sh/moat/containerd/runtime/front"
 )
 
 // binaries are the host paths of what the driver built.
@@ -37,12 +39,15 @@ func (o Options) buildBinaries(ctx context.Context) (binaries, error) {
 	if havePolicy {
 		pkgs = append(pkgs, "./cmd/moat-policy")
 	}
-	o.say("building %s", strings.Join(append(append([]string{}, commands...), "the scenario"), ", "))
+	o.say("building %s", strings.Join(append(append([]string{}, commands...), front.Name, "the scenario"), ", "))
 	defer o.ticker("still building")()
 	if err := o.goBuild(ctx, b.dir+"/", pkgs...); err != nil {
 		return b, err
 	}
 	if err := o.goBuild(ctx, b.scenario, "./demo/scenario"); err != nil {
+		return b, err
+	}
+	if err := front.Build(ctx, b.path(front.Name)); err != nil {
 		return b, err
 	}
 	b.dpkg = b.path("dpkg-status")

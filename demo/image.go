@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/moat-sh/moat/containerd/runtime/front"
+
 	"github.com/moat-sh/moat/vmtests/harness"
 	"github.com/moat-sh/moat/vmtests/instance"
 	"github.com/moat-sh/moat/vmtests/instance/guest"
@@ -72,12 +74,11 @@ func (o Options) buildImage(ctx context.Context, b binaries) (*instance.Image, e
 		CacheDir:   o.VM.CacheDir,
 		Kernel:     k,
 		Supervisor: b.path("moat-supervise"),
-		Binaries: []instance.File{
+		Binaries: append([]instance.File{
 			{Host: b.path("moatd"), Guest: "/usr/bin/moatd"},
 			{Host: b.path("moat"), Guest: "/usr/bin/moat"},
-			{Host: b.path("moat-runtime"), Guest: instance.RuntimePath},
 			{Host: b.scenario, Guest: scenarioPath},
-		},
+		}, instance.RuntimeFiles(b.path(front.Name), b.path("moat-runtime"))...),
 		Files: []instance.File{
 			{Host: o.path("containerd/config/containerd-moat.toml"), Guest: instance.ContainerdConfDir + "/moat.toml"},
 			{Host: b.dpkg, Guest: dpkgStatus, Mode: 0o644},

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moat-sh/moat/containerd/runtime/front"
+
 	"github.com/moat-sh/moat/vmtests/harness"
 	"github.com/moat-sh/moat/vmtests/instance"
 	"github.com/moat-sh/moat/vmtests/instance/guest"
@@ -66,7 +68,7 @@ func guestEnv() []string {
 	return env
 }
 
-// buildBinaries builds moatd, moat, moat-runtime, moat-supervise and the
+// buildBinaries builds moatd, moat, moat-runtime and its front, moat-supervise and the
 // guest program, static and without VCS stamps (the image stays cached
 // while the tree does not change).
 func buildBinaries(t *testing.T) string {
@@ -84,6 +86,9 @@ func buildBinaries(t *testing.T) string {
 			t.Fatalf("go build %v: %v\n%s", pkgs, err, msg)
 		}
 	}
+	if err := front.Build(context.Background(), filepath.Join(out, front.Name)); err != nil {
+		t.Fatal(err)
+	}
 	if msg, err := exec.Command(filepath.Join(out, "moat-policy"), "compile", filepath.Join(out, "policy.bin")).CombinedOutput(); err != nil {
 		t.Fatalf("compile the SELinux policy (secilc: make deps): %v\n%s", err, msg)
 	}
@@ -94,12 +99,11 @@ func buildImage(ctx context.Context, t *testing.T, vm harness.Options, k harness
 	t.Helper()
 	img, err := instance.Build(ctx, instance.Spec{
 		CacheDir: vm.CacheDir, Kernel: k, Supervisor: filepath.Join(bin, "moat-supervise"),
-		Binaries: []instance.File{
+		Binaries: append([]instance.File{
 			{Host: filepath.Join(bin, "moatd"), Guest: "/usr/bin/moatd"},
 			{Host: filepath.Join(bin, "moat"), Guest: "/usr/bin/moat"},
-			{Host: filepath.Join(bin, "moat-runtime"), Guest: instance.RuntimePath},
 			{Host: filepath.Join(bin, "guest"), Guest: guestPath},
-		},
+		}, instance.RuntimeFiles(filepath.Join(bin, front.Name), filepath.Join(bin, "moat-runtime"))...),
 		Files: []instance.File{
 			{Host: "../../containerd/config/containerd-moat.toml", Guest: instance.ContainerdConfDir + "/moat.toml"},
 			{Host: filepath.Join(bin, "policy.bin"), Guest: "/usr/share/moat/selinux/policy.bin", Mode: 0o644},

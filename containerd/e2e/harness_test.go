@@ -13,6 +13,8 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/moat-sh/moat/containerd/runtime/front"
+
 	"github.com/moat-sh/moat/containerd/config"
 	"github.com/moat-sh/moat/daemon/localapi"
 )
@@ -21,7 +23,7 @@ import (
 type env struct {
 	dir       string // the temporary folder holding it all
 	bin       string // .cache/containerd/bin
-	runtime   string // the built moat-runtime
+	runtime   string // the built runtime: moat-runc, with moat-runtime beside it
 	nri       string // the built moat-nri
 	root      string // containerd's root
 	state     string // containerd's state
@@ -97,16 +99,20 @@ func setup() (*env, error) {
 	return x, nil
 }
 
-// build compiles moat-runtime and moat-nri, and shadows runc with the
-// wrapper in the PATH of containerd's shims.
+// build compiles moat-runtime, its front moat-runc and moat-nri, and
+// shadows runc with the front in the PATH of containerd's shims.
 func (x *env) build() error {
-	x.runtime, x.nri = filepath.Join(x.dir, "moat-runtime"), filepath.Join(x.dir, "moat-nri")
-	for out, pkg := range map[string]string{x.runtime: "./cmd/moat-runtime", x.nri: "./cmd/moat-nri"} {
+	x.runtime, x.nri = filepath.Join(x.dir, "moat-runc"), filepath.Join(x.dir, "moat-nri")
+	wrapper := filepath.Join(x.dir, "moat-runtime")
+	for out, pkg := range map[string]string{wrapper: "./cmd/moat-runtime", x.nri: "./cmd/moat-nri"} {
 		cmd := exec.Command(goTool(), "build", "-o", out, pkg)
 		cmd.Dir = repoRoot()
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
 		}
+	}
+	if err := front.Build(context.Background(), x.runtime); err != nil {
+		return err
 	}
 	shadow := filepath.Join(x.dir, "shadow")
 	os.MkdirAll(shadow, 0o755)

@@ -12,11 +12,20 @@ const (
 	ContainerdConfigPath = "/etc/containerd/config.toml"
 	UnitsPath            = "/etc/moat-supervise/units.yaml"
 	ContainerdConfDir    = "/etc/containerd/conf.d" // *.toml imported by the default config
-	// RuntimePath is moat-runtime's place (as containerd/config's
+	// RuntimePath is the runtime's place (as containerd/config's
 	// containerd-moat.toml says): the CRI runc runtime's BinaryName, and
 	// first in containerd's PATH so that ctr's containers run it as "runc".
+	// It is moat-runc, the front (containerd/runtime/front), which runs
+	// moat-runtime from beside it: WrapperPath.
 	RuntimePath = "/usr/libexec/moat/runc"
+	WrapperPath = "/usr/libexec/moat/moat-runtime"
 )
+
+// RuntimeFiles places the runtime: the front (a host path to moat-runc)
+// at RuntimePath, and the wrapper (moat-runtime) beside it.
+func RuntimeFiles(front, wrapper string) []File {
+	return []File{{Host: front, Guest: RuntimePath}, {Host: wrapper, Guest: WrapperPath}}
+}
 
 // The instance's network: QEMU's user-mode network, isolated
 // (restrict=on); only AttestAddr's forwarded ports reach the host.
@@ -112,6 +121,7 @@ const DefaultFileContexts = `/.*	system_u:object_r:moat_os_file_t:s0
 /usr/bin/containerd-shim-runc-v2	system_u:object_r:moat_runtime_exec_t:s0
 /usr/sbin/runc	system_u:object_r:moat_runtime_exec_t:s0
 ` + RuntimePath + `	system_u:object_r:moat_runtime_exec_t:s0
+` + WrapperPath + `	system_u:object_r:moat_runtime_exec_t:s0
 `
 
 // DefaultDataLabels label the data disk's folders for moat's policy: the

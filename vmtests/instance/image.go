@@ -27,8 +27,8 @@ type Spec struct {
 	CacheDir   string         // images go under CacheDir/instance (MOAT_CACHE)
 	Kernel     harness.Kernel // for the modules stage 1 loads
 	Supervisor string         // host path of a static moat-supervise
-	// Binaries and Files are copied as they are; moatd, moat and
-	// moat-runtime go to /usr/bin (RuntimePath is the runtime's name).
+	// Binaries and Files are copied as they are; moatd and moat go to
+	// /usr/bin, the runtime where RuntimeFiles puts it.
 	Binaries, Files []File
 	Tools           []string     // host programs copied with their libraries (runc always is)
 	Units           []guest.Unit // nil: DefaultUnits()

@@ -1,0 +1,51 @@
+package front
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+//go:embed src/moat-runc.c
+var source []byte
+
+// CFlags are the compiler flags, the Makefile's too: static, so that no
+// dynamic loader runs on each of the shim's calls.
+var CFlags = []string{"-O2", "-static", "-Wall", "-Wextra", "-Werror"}
+
+// Name is the front's file name in bin/; installed, it is "runc".
+const Name = "moat-runc"
+
+// Build compiles moat-runc into out with $CC, else cc.
+func Build(ctx context.Context, out string) error {
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "cc"
+	}
+	if _, err := exec.LookPath(cc); err != nil {
+		return fmt.Errorf("build %s: no C compiler %q: install gcc and libc6-dev (make deps)", Name, cc)
+	}
+	dir, err := os.MkdirTemp("", "moat-runc-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	src := filepath.Join(dir, "moat-runc.c")
+	if err := os.WriteFile(src, source, 0o644); err != nil {
+		return err
+	}
+	args := append(append([]string{}, CFlags...), "-o", out, src)
+	b, err := exec.CommandContext(ctx, cc, args...).CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return fmt.Errorf("build %s: %s failed: %s", Name, cc, b)
+	}
+	if err != nil {
+		return fmt.Errorf("build %s: %w", Name, err)
+	}
+	return nil
+}
