@@ -63,3 +63,23 @@ func TestAttestRowsJudgement(t *testing.T) {
 		})
 	}
 }
+
+// A throughput target that the process's own CPU a report rules out on
+// this machine's cores says so, with the figures.
+func TestAttestRowsCPUBound(t *testing.T) {
+	defer func(n int) { cores = n }(cores)
+	cores = 2
+	rows := attestRows([]sample.Metric{
+		{What: "verify ceiling", Config: "2 cores", Value: 16000, Unit: "reports/s"},
+		{What: "attest reports/s", Config: "postgres", Value: 6000, Unit: "reports/s"},
+		{What: "attest per CPU-second", Config: "postgres", Value: 4000, Unit: "reports/CPU-s"},
+		{What: "attest reports/s", Config: "sqlite", Value: 4000, Unit: "reports/s"},
+		{What: "attest per CPU-second", Config: "sqlite", Value: 3000, Unit: "reports/CPU-s"},
+	})
+	if n := rows[1].Note; !strings.Contains(n, "at most 8000/s") || !strings.Contains(n, "20% less CPU") || !strings.Contains(n, "PostgreSQL's own CPU") {
+		t.Errorf("postgres note %q", n)
+	}
+	if n := rows[3].Note; n != "" { // 2 × 3000 ≥ 5000: the CPU does not rule it out
+		t.Errorf("sqlite note %q, want none", n)
+	}
+}
