@@ -83,3 +83,26 @@ func TestAttestRowsCPUBound(t *testing.T) {
 		t.Errorf("sqlite note %q, want none", n)
 	}
 }
+
+// Over rounds, a figure is the median of its rounds, and its ratio is
+// taken round by round to the ceiling measured in the same round.
+func TestAttestRowsRounds(t *testing.T) {
+	var ms []sample.Metric
+	for round, v := range []struct{ ceiling, rate float64 }{{10000, 5000}, {20000, 6000}, {12000, 9000}} {
+		ms = append(ms,
+			sample.Metric{What: "verify ceiling beside", Config: "sqlite", Round: round, Value: v.ceiling, Unit: "reports/s"},
+			sample.Metric{What: "attest reports/s", Config: "sqlite", Round: round, Value: v.rate, Unit: "reports/s"})
+	}
+	rows := attestRows(ms)
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want one a figure: %+v", len(rows), rows)
+	}
+	r := rows[1]
+	if r.Median != 6000 || r.Min != 5000 || r.Max != 9000 || r.Met != "yes" {
+		t.Errorf("row %+v: want median 6000 (5000–9000), met", r)
+	}
+	// ratios 0.5, 0.3, 0.75: the median is the second round's, not 6000/12000
+	if r.Ratio != 0.5 || r.RatioMin != 0.3 || r.RatioMax != 0.75 || r.Baseline != "verify ceiling beside" {
+		t.Errorf("ratio %v (%v–%v) to %q, want 0.5 (0.3–0.75) to the ceiling beside", r.Ratio, r.RatioMin, r.RatioMax, r.Baseline)
+	}
+}

@@ -37,10 +37,12 @@ type MapMem struct {
 	Maps   int    `json:"maps"`
 }
 
-// Metric is a single figure (a throughput, a percentile).
+// Metric is a single figure (a throughput, a percentile), in one round
+// when the figure is measured over several.
 type Metric struct {
 	What   string  `json:"what"`
 	Config string  `json:"config"`
+	Round  int     `json:"round,omitempty"`
 	Value  float64 `json:"value"`
 	Unit   string  `json:"unit"`
 }
