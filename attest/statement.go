@@ -74,6 +74,12 @@ func statementJSON(k *Key, r Report, nonce string) ([]byte, error) {
 	pred := Predicate{Sequence: r.Sequence, Nonce: nonce, ObservedAt: r.ObservedAt.UTC(),
 		Trigger: r.Trigger, Lifetime: r.Claims.Lifetime, Patch: r.Claims.Patch,
 		Enforcement: r.Claims.Enforcement}
+	// The predicate goes through protobuf's Struct, whose numbers are
+	// doubles: an integer a double does not hold would be signed rounded,
+	// and Verify refuses it. Refuse it here instead, with its name.
+	if err := pred.checkIntegers(); err != nil {
+		return nil, fmt.Errorf("sign statement: %w", err)
+	}
 	ps, err := toStruct(pred)
 	if err != nil {
 		return nil, err

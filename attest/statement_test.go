@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,4 +187,29 @@ func must(s string, err error) string {
 		panic(err)
 	}
 	return s
+}
+
+// An integer that a JSON double does not hold exactly is refused at
+// signing, named, rather than signed rounded (Verify would refuse it).
+func TestSignRefusesInexactIntegers(t *testing.T) {
+	for name, mutate := range map[string]func(*Report){
+		"sequence":  func(r *Report) { r.Sequence = 1<<53 + 1 },
+		"uptime":    func(r *Report) { r.Claims.Lifetime.Uptime = 1<<62 + 1 },
+		"denials":   func(r *Report) { r.Claims.Enforcement.Denials = map[string]uint64{"exec": 1<<60 + 3} },
+		"pkg count": func(r *Report) { r.Claims.Patch.PackageCount = 1<<55 + 1 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := sampleReport()
+			mutate(&r)
+			_, err := Sign(context.Background(), testKey(t), r, "nonce-1")
+			if err == nil || !strings.Contains(err.Error(), "is not exact as a JSON number") {
+				t.Fatalf("Sign: %v, want a refusal naming the integer", err)
+			}
+		})
+	}
+	r := sampleReport()
+	r.Sequence = 1 << 60 // a power of two: a double holds it exactly
+	if _, err := Sign(context.Background(), testKey(t), r, "nonce-1"); err != nil {
+		t.Fatalf("Sign of an exact large integer: %v", err)
+	}
 }
