@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,10 @@ func testRefusals(t *testing.T, b backend) {
 			return one(envs...)
 		}, 413, attest.CodeOversized},
 		{"not json", "i-1", func() any { return []byte("{") }, 400, attest.CodeMalformed},
+		{"trailing data", "i-1", func() any {
+			body, _ := json.Marshal(one(e.sign(e.key, report("i-1", 3), e.nonce("i-1").Nonce)))
+			return append(body, ` {"envelopes":[]}`...)
+		}, 400, attest.CodeMalformed},
 		{"empty batch", "i-1", func() any { return one() }, 400, attest.CodeMalformed},
 	}
 	for _, tt := range tests {
