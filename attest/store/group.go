@@ -45,6 +45,11 @@ type appendOp struct {
 	keyID   string // "": any key
 	now     int64
 	reports []Report
+	// rows are reports encoded, by the request's goroutine before the op
+	// is queued: the committer, one goroutine, allocating every group's
+	// rows was charged the collector's assists for all of them while
+	// every request of the group waited on it.
+	rows []reportRow
 }
 
 // write queues o for the next group transaction and returns its error,

@@ -123,13 +123,9 @@ func (p *plan) append(st *state, id string, a *appendOp) error {
 	if len(a.reports) > 0 && (inst == nil || inst.seq >= int64(a.reports[0].Sequence)) {
 		return ErrReordered
 	}
-	rows, err := reportRows(id, a)
-	if err != nil {
-		return err
-	}
 	n.used = true
 	p.used = append(p.used, usedNonce{a.nonce, a.now})
-	p.reports = append(p.reports, rows...)
+	p.reports = append(p.reports, a.rows...)
 	if inst == nil {
 		return nil
 	}
@@ -144,6 +140,7 @@ func (p *plan) append(st *state, id string, a *appendOp) error {
 	return nil
 }
 
+// reportRows encodes an append's reports as the rows to insert.
 func reportRows(id string, a *appendOp) ([]reportRow, error) {
 	rows := make([]reportRow, len(a.reports))
 	for i, r := range a.reports {

@@ -14,6 +14,7 @@ func TestDecide(t *testing.T) {
 		for _, s := range seqs {
 			a.reports = append(a.reports, rep(s))
 		}
+		a.rows, _ = reportRows("i-1", a)
 		return op{key: "i-1", append: a}
 	}
 	for _, tc := range []struct {
