@@ -60,3 +60,32 @@ func testKeyChanged(t *testing.T, s *Store) {
 		t.Fatalf("unknown instance: %v", err)
 	}
 }
+
+// testFailedGroup: a group whose write fails in the database (here a
+// report row that is already there, under the instance's last sequence)
+// stores nothing of it, not even its nonce's use, and leaves the store
+// and its connections usable for the next writes.
+func testFailedGroup(t *testing.T, s *Store) {
+	ctx := context.Background()
+	enrol(t, s, "i-1")
+	enrol(t, s, "i-2")
+	_, err := s.db.ExecContext(ctx, s.q("INSERT INTO reports (instance_id, seq, received_at, observed_at, digest, report, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+		"i-1", 5, 0, 0, "d", "{}", "{}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := nonce(t, s, "i-1")
+	err = s.Append(ctx, "i-1", n, t0, reports("i-1", 5, 5))
+	if err == nil || errors.Is(err, ErrReordered) || errors.Is(err, ErrReplayed) || errors.Is(err, ErrStaleNonce) {
+		t.Fatalf("append over a stored row: %v, want the database's error", err)
+	}
+	for i := range 40 { // more writes than the pool has connections
+		if err := s.Append(ctx, "i-2", nonce(t, s, "i-2"), t0, reports("i-2", uint64(i+1), uint64(i+1))); err != nil {
+			t.Fatalf("append %d after the failed group: %v", i+1, err)
+		}
+	}
+	if err := s.Append(ctx, "i-1", n, t0, reports("i-1", 1, 2)); err != nil {
+		t.Fatalf("the failed group's nonce, again: %v", err)
+	}
+	checkSeqs(t, s, "i-2", 40)
+}

@@ -3,16 +3,19 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// PostgreSQL's group: BEGIN, one batch that loads and locks the group's
-// rows, one batch of set-based writes (unnest arrays, one statement per
-// kind of write whatever the group's size), COMMIT. Four round trips a
-// group instead of several a report.
+// PostgreSQL's group: one batch that begins the transaction and loads
+// and locks the group's rows, one batch of set-based writes (unnest
+// arrays, one statement per kind of write whatever the group's size),
+// COMMIT. Three round trips a group instead of several a report: each
+// is a wait for the server and then for a Go scheduler busy verifying,
+// and the reports of the group wait with it.
 const (
 	pgLoadInstances = "SELECT id, key_id, last_seq, last_seen, packages_requested FROM instances WHERE id = ANY($1) ORDER BY id FOR UPDATE"
 	pgLoadNonces    = "SELECT nonce, instance_id, expires_at, used_at IS NOT NULL FROM nonces WHERE nonce = ANY($1) ORDER BY nonce FOR UPDATE"
@@ -39,42 +42,60 @@ func (s *Store) groupPG(ctx context.Context, group []op) (errs []error, err erro
 	return errs, err
 }
 
-func pgGroup(ctx context.Context, c *pgx.Conn, group []op) ([]error, error) {
-	tx, err := c.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	st, err := pgLoad(ctx, tx, group)
+func pgGroup(ctx context.Context, c *pgx.Conn, group []op) (errs []error, err error) {
+	defer func() {
+		if err != nil {
+			pgRollback(c)
+		}
+	}()
+	st, err := pgLoad(ctx, c, group)
 	if err != nil {
 		return nil, err
 	}
 	errs, p := decide(group, st)
-	if err := pgApply(ctx, tx, p, st); err != nil {
+	if err := pgApply(ctx, c, p, st); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	ct, err := c.Exec(ctx, "COMMIT")
+	if err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
+	}
+	if ct.String() == "ROLLBACK" { // the answer to COMMIT in a failed transaction
+		return nil, fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
 	}
 	return errs, nil
 }
 
-func pgLoad(ctx context.Context, tx pgx.Tx, group []op) (*state, error) {
+// pgRollback ends a group's transaction that failed, if the connection
+// is still in one; a connection that cannot is closed by pgx and
+// replaced by the pool.
+func pgRollback(c *pgx.Conn) {
+	if c.PgConn().TxStatus() == 'I' {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.Exec(ctx, "ROLLBACK")
+}
+
+// pgLoad begins the transaction and loads the rows the group depends
+// on, locked, in one batch.
+func pgLoad(ctx context.Context, c *pgx.Conn, group []op) (*state, error) {
 	ids, nonces := needs(group)
 	st := &state{inst: make(map[string]*instState, len(ids)), nonces: make(map[string]*nonceState, len(nonces))}
-	if len(ids) == 0 {
-		return st, nil
-	}
 	b := &pgx.Batch{}
-	b.Queue(pgLoadInstances, ids).Query(func(rows pgx.Rows) error {
-		var id string
-		var in instState
-		_, err := pgx.ForEachRow(rows, []any{&id, &in.keyID, &in.seq, &in.seen, &in.pkgs}, func() error {
-			st.inst[id] = &instState{keyID: in.keyID, seq: in.seq, seen: in.seen, pkgs: in.pkgs}
-			return nil
+	b.Queue("BEGIN")
+	if len(ids) > 0 {
+		b.Queue(pgLoadInstances, ids).Query(func(rows pgx.Rows) error {
+			var id string
+			var in instState
+			_, err := pgx.ForEachRow(rows, []any{&id, &in.keyID, &in.seq, &in.seen, &in.pkgs}, func() error {
+				st.inst[id] = &instState{keyID: in.keyID, seq: in.seq, seen: in.seen, pkgs: in.pkgs}
+				return nil
+			})
+			return err
 		})
-		return err
-	})
+	}
 	if len(nonces) > 0 {
 		b.Queue(pgLoadNonces, nonces).Query(func(rows pgx.Rows) error {
 			var n string
@@ -86,13 +107,13 @@ func pgLoad(ctx context.Context, tx pgx.Tx, group []op) (*state, error) {
 			return err
 		})
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("load: %w", err)
+	if err := c.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("begin and load: %w", err)
 	}
 	return st, nil
 }
 
-func pgApply(ctx context.Context, tx pgx.Tx, p *plan, st *state) error {
+func pgApply(ctx context.Context, c *pgx.Conn, p *plan, st *state) error {
 	b := &pgx.Batch{}
 	queue := func(want int, q string, args ...any) {
 		if want == 0 {
@@ -115,7 +136,7 @@ func pgApply(ctx context.Context, tx pgx.Tx, p *plan, st *state) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	if err := c.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
 	return nil

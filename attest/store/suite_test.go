@@ -69,6 +69,7 @@ func suite(t *testing.T, b backend) {
 	t.Run("package list request", func(t *testing.T) { s, _ := b(t); testPackages(t, s) })
 	t.Run("mixed groups", func(t *testing.T) { s, _ := b(t); testMixedGroups(t, s) })
 	t.Run("key changed", func(t *testing.T) { s, _ := b(t); testKeyChanged(t, s) })
+	t.Run("failed group", func(t *testing.T) { s, _ := b(t); testFailedGroup(t, s) })
 }
 
 var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
