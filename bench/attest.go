@@ -25,45 +25,13 @@ func attestGoal(what, config string) *Goal {
 	return nil
 }
 
-// series is one attestation figure over the rounds of a run.
-type series struct {
-	sample.Metric                 // the first round's: What, Config, Unit
-	rounds        map[int]float64 // round → value
-}
-
-// median is the series' median; 0 for none.
-func (s *series) median() float64 {
-	if s == nil || len(s.rounds) == 0 {
+// median is the median of a figure's rounds; 0 for none.
+func median(rounds map[int]float64) float64 {
+	if len(rounds) == 0 {
 		return 0
 	}
-	m, _, _ := spread(s.values())
+	m, _, _ := spread(values(rounds))
 	return m
-}
-
-func (s *series) values() []float64 {
-	var xs []float64
-	for _, v := range s.rounds {
-		xs = append(xs, v)
-	}
-	return xs
-}
-
-// collect groups the metrics by figure and configuration, in the order
-// first printed.
-func collect(ms []sample.Metric) ([]*series, map[key]*series) {
-	var order []*series
-	idx := map[key]*series{}
-	for _, m := range ms {
-		k := key{m.What, m.Config}
-		s := idx[k]
-		if s == nil {
-			s = &series{Metric: m, rounds: map[int]float64{}}
-			idx[k] = s
-			order = append(order, s)
-		}
-		s.rounds[m.Round] = m.Value
-	}
-	return order, idx
 }
 
 // attestRows judges the attestation figures: each is the median of its
@@ -77,47 +45,53 @@ func collect(ms []sample.Metric) ([]*series, map[key]*series) {
 // the server kept up with the offered rate: a p99 at a lower rate is
 // not the p99 at 5,000/s.
 func attestRows(ms []sample.Metric) []Row {
-	order, idx := collect(ms)
+	ss := make([]sample.Sample, len(ms))
+	for i, m := range ms {
+		ss[i] = sample.Sample{Op: m.What, Config: m.Config, Round: m.Round, Value: m.Value, Unit: m.Unit}
+	}
+	idx := byRound(ss)
 	var global float64
-	for _, s := range order {
-		if s.What == "verify ceiling" {
-			global = s.median()
+	for _, m := range ms {
+		if m.What == "verify ceiling" {
+			global = median(idx[key{m.What, m.Config}])
 		}
 	}
 	var rows []Row
-	for _, s := range order {
-		base, baseline := idx[key{"verify ceiling beside", s.Config}], "verify ceiling beside"
-		if s.Unit == "reports/CPU-s" {
-			base, baseline = idx[key{"verify per CPU-second", s.Config}], "verify per CPU-second"
+	seen := map[key]bool{}
+	for _, m := range ms { // one row a figure, in the order first printed
+		k := key{m.What, m.Config}
+		if seen[k] {
+			continue
 		}
-		r := Row{What: s.What, Config: s.Config, Unit: s.Unit}
-		r.Median, r.Min, r.Max = spread(s.values())
-		if strings.HasPrefix(s.Unit, "reports/") && !strings.HasPrefix(s.What, "verify ") {
-			ratios(&r, s, base, baseline, global)
+		seen[k] = true
+		r := Row{What: m.What, Config: m.Config, Unit: m.Unit}
+		r.Median, r.Min, r.Max = spread(values(idx[k]))
+		if strings.HasPrefix(m.Unit, "reports/") && !strings.HasPrefix(m.What, "verify ") {
+			ratios(&r, idx[k], idx, global)
 		}
-		g := attestGoal(s.What, s.Config)
+		g := attestGoal(m.What, m.Config)
 		r.judge(g)
-		ceiling := max(idx[key{"verify ceiling beside", s.Config}].median(), global)
-		attestNote(&r, g, ceiling, idx[key{fmt.Sprintf("attest served paced at %d/s", attestPace), s.Config}].median())
+		ceiling := max(median(idx[key{"verify ceiling beside", m.Config}]), global)
+		attestNote(&r, g, ceiling, median(idx[key{fmt.Sprintf("attest served paced at %d/s", attestPace), m.Config}]))
 		if r.Note == "" {
-			cpuBound(&r, g, idx[key{"attest per CPU-second", s.Config}].median())
+			cpuBound(&r, g, median(idx[key{"attest per CPU-second", m.Config}]))
 		}
 		rows = append(rows, r)
 	}
 	return rows
 }
 
-// ratios fills r's ratio to base round by round; without base, to the
-// run's ceiling.
-func ratios(r *Row, s, base *series, baseline string, global float64) {
-	var rs []float64
-	for round, v := range s.rounds {
-		if b, ok := base.round(round); ok && b > 0 {
-			rs = append(rs, v/b)
-		}
+// ratios fills r's ratio, round by round, to the verification measured
+// beside it (per CPU-second for a per-CPU-second figure); without one,
+// to the run's ceiling.
+func ratios(r *Row, vals map[int]float64, idx map[key]map[int]float64, global float64) {
+	baseline := "verify ceiling beside"
+	if r.Unit == "reports/CPU-s" {
+		baseline = "verify per CPU-second"
 	}
+	rs := roundRatios(vals, idx[key{baseline, r.Config}])
 	if len(rs) == 0 && global > 0 && baseline == "verify ceiling beside" {
-		for _, v := range s.rounds {
+		for _, v := range vals {
 			rs = append(rs, v/global)
 		}
 		baseline = "verify ceiling"
@@ -126,14 +100,6 @@ func ratios(r *Row, s, base *series, baseline string, global float64) {
 		r.Ratio, r.RatioMin, r.RatioMax = spread(rs)
 		r.Baseline = baseline
 	}
-}
-
-func (s *series) round(n int) (float64, bool) {
-	if s == nil {
-		return 0, false
-	}
-	v, ok := s.rounds[n]
-	return v, ok
 }
 
 func attestNote(r *Row, g *Goal, ceiling, served float64) {

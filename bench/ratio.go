@@ -39,16 +39,34 @@ func ratioRows(ss []sample.Sample, ops, configs []string, baseline string, goals
 	return rows
 }
 
-func ratioRow(op, c string, vals, base map[int]float64, baseline string, g *Goal) Row {
-	var xs, rs []float64
-	for round, v := range vals {
+// values are a figure's values over its rounds.
+func values(rounds map[int]float64) []float64 {
+	var xs []float64
+	for _, v := range rounds {
 		xs = append(xs, v)
-		if b, ok := base[round]; ok && b > 0 && c != baseline {
+	}
+	return xs
+}
+
+// roundRatios are the ratios of vals to base, each to base's value of
+// the same round.
+func roundRatios(vals, base map[int]float64) []float64 {
+	var rs []float64
+	for round, v := range vals {
+		if b, ok := base[round]; ok && b > 0 {
 			rs = append(rs, v/b)
 		}
 	}
+	return rs
+}
+
+func ratioRow(op, c string, vals, base map[int]float64, baseline string, g *Goal) Row {
+	var rs []float64
+	if c != baseline {
+		rs = roundRatios(vals, base)
+	}
 	r := Row{What: op, Config: c, Unit: "ns"}
-	r.Median, r.Min, r.Max = spread(xs)
+	r.Median, r.Min, r.Max = spread(values(vals))
 	if len(rs) > 0 {
 		r.Ratio, r.RatioMin, r.RatioMax = spread(rs)
 		r.Baseline = baseline
