@@ -41,15 +41,15 @@ type issueOp struct {
 }
 
 type appendOp struct {
-	nonce   string
-	keyID   string // "": any key
-	now     int64
-	reports []Report
-	// rows are reports encoded, by the request's goroutine before the op
-	// is queued: the committer, one goroutine, allocating every group's
-	// rows was charged the collector's assists for all of them while
-	// every request of the group waited on it.
-	rows []reportRow
+	nonce string
+	keyID string // "": any key
+	now   int64
+	// rows are the reports encoded, by the request's goroutine before the
+	// op is queued (newAppendOp): the committer, one goroutine, allocating
+	// every group's rows was charged the collector's assists for all of
+	// them while every request of the group waited on it.
+	rows     []reportRow
+	packages bool // a report carries the package list
 }
 
 // write queues o for the next group transaction and returns its error,

@@ -120,7 +120,7 @@ func (p *plan) append(st *state, id string, a *appendOp) error {
 	case n.exp <= a.now:
 		return ErrStaleNonce
 	}
-	if len(a.reports) > 0 && (inst == nil || inst.seq >= int64(a.reports[0].Sequence)) {
+	if len(a.rows) > 0 && (inst == nil || inst.seq >= a.rows[0].seq) {
 		return ErrReordered
 	}
 	n.used = true
@@ -130,26 +130,27 @@ func (p *plan) append(st *state, id string, a *appendOp) error {
 		return nil
 	}
 	inst.seen = a.now
-	if len(a.reports) > 0 {
-		inst.seq = int64(a.reports[len(a.reports)-1].Sequence)
+	if len(a.rows) > 0 {
+		inst.seq = a.rows[len(a.rows)-1].seq
 	}
-	if slices.ContainsFunc(a.reports, func(r Report) bool { return len(r.Report.Claims.Patch.Packages) > 0 }) {
+	if a.packages {
 		inst.pkgs = 0
 	}
 	p.touch(id, inst)
 	return nil
 }
 
-// reportRows encodes an append's reports as the rows to insert.
-func reportRows(id string, a *appendOp) ([]reportRow, error) {
-	rows := make([]reportRow, len(a.reports))
-	for i, r := range a.reports {
+// newAppendOp is an append of reports, encoded as the rows to insert.
+func newAppendOp(id, keyID, nonce string, now int64, reports []Report) (*appendOp, error) {
+	a := &appendOp{nonce: nonce, keyID: keyID, now: now, rows: make([]reportRow, len(reports))}
+	for i, r := range reports {
 		body, err := json.Marshal(r.Report)
 		if err != nil {
 			return nil, err
 		}
-		rows[i] = reportRow{instance: id, seq: int64(r.Sequence), received: a.now,
+		a.rows[i] = reportRow{instance: id, seq: int64(r.Sequence), received: now,
 			observed: r.Report.ObservedAt.UnixNano(), digest: r.Digest, body: string(body), envelope: string(r.Envelope)}
+		a.packages = a.packages || len(r.Report.Claims.Patch.Packages) > 0
 	}
-	return rows, nil
+	return a, nil
 }

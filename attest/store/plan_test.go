@@ -10,11 +10,11 @@ import (
 func TestDecide(t *testing.T) {
 	rep := func(seq uint64) Report { return reports("i-1", seq, seq)[0] }
 	app := func(nonce string, now int64, seqs ...uint64) op {
-		a := &appendOp{nonce: nonce, keyID: "k1", now: now}
+		var rs []Report
 		for _, s := range seqs {
-			a.reports = append(a.reports, rep(s))
+			rs = append(rs, rep(s))
 		}
-		a.rows, _ = reportRows("i-1", a)
+		a, _ := newAppendOp("i-1", "k1", nonce, now, rs)
 		return op{key: "i-1", append: a}
 	}
 	for _, tc := range []struct {

@@ -67,12 +67,10 @@ func (s *Store) Append(ctx context.Context, id, nonce string, now time.Time, rep
 // Enrolment.KeyID), refused with ErrKeyChanged, storing nothing, when the
 // instance is no longer enrolled with that key; "" accepts any key.
 func (s *Store) AppendFor(ctx context.Context, id, keyID, nonce string, now time.Time, reports []Report) error {
-	a := &appendOp{nonce: nonce, keyID: keyID, now: now.UnixNano(), reports: reports}
-	rows, err := reportRows(id, a)
+	a, err := newAppendOp(id, keyID, nonce, now.UnixNano(), reports)
 	if err != nil {
 		return fmt.Errorf("append: %w", err)
 	}
-	a.rows = rows
 	err = s.write(ctx, op{key: id, append: a})
 	switch {
 	case err == nil, errors.Is(err, ErrStaleNonce), errors.Is(err, ErrReplayed), errors.Is(err, ErrReordered),
