@@ -47,11 +47,10 @@ func (b *Backend) TaskOf(id string, annotations, labels map[string]string) strin
 
 // Admit decides on one container.
 func (b *Backend) Admit(ctx context.Context, req localapi.AdmitRequest) (localapi.AdmitResponse, error) {
-	clientLabels, err := b.containerLabels(ctx, req)
+	task, err := b.identify(ctx, req)
 	if err != nil {
 		return localapi.AdmitResponse{}, err
 	}
-	task := policy.IdentifyTask(req.ContainerID, req.Spec.Annotations, clientLabels, b.TaskKey)
 	labels, err := b.labels(task.ID)
 	if err != nil {
 		return localapi.AdmitResponse{}, err
@@ -72,15 +71,20 @@ func (b *Backend) Admit(ctx context.Context, req localapi.AdmitRequest) (localap
 		CapMask: uint64(d.Adjustments.PrivilegedCaps)}, nil
 }
 
-func (b *Backend) containerLabels(ctx context.Context, req localapi.AdmitRequest) (map[string]string, error) {
-	if b.ContainerLabels == nil || b.TaskKey == "" || req.Namespace == "" {
-		return nil, nil
+// identify is the container's task. containerd is asked for the
+// container's labels only when the spec does not name the task (a CRI
+// pod's annotations or TaskKey's) and they could: the call is a round
+// trip to containerd on every create.
+func (b *Backend) identify(ctx context.Context, req localapi.AdmitRequest) (policy.Task, error) {
+	task := policy.IdentifyTask(req.ContainerID, req.Spec.Annotations, nil, b.TaskKey)
+	if task.Source != policy.TaskFromContainer || b.ContainerLabels == nil || b.TaskKey == "" || req.Namespace == "" {
+		return task, nil
 	}
 	l, err := b.ContainerLabels(ctx, req.Namespace, req.ContainerID)
 	if err != nil {
-		return nil, fmt.Errorf("labels of container %s/%s: %w", req.Namespace, req.ContainerID, err)
+		return task, fmt.Errorf("labels of container %s/%s: %w", req.Namespace, req.ContainerID, err)
 	}
-	return l, nil
+	return policy.IdentifyTask(req.ContainerID, req.Spec.Annotations, l, b.TaskKey), nil
 }
 
 func (b *Backend) labels(task string) (policy.SELinuxLabels, error) {

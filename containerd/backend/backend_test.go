@@ -177,6 +177,17 @@ func TestTaskFromContainerLabels(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "containerd unreachable") {
 		t.Errorf("label lookup failure: %v, want admission to fail", err)
 	}
+	// A spec that names its task needs no labels: containerd, though
+	// unreachable for this container, is not asked.
+	for _, a := range []map[string]string{
+		{"example.com/task": "T-a"},
+		{policy.AnnotationCRISandboxID: "pod-1", policy.AnnotationCRIContainerType: "container"},
+	} {
+		_, err := c.Admit(context.Background(), localapi.AdmitRequest{ContainerID: "broken", Namespace: "default", Spec: plainSpec(a)})
+		if err != nil {
+			t.Errorf("annotations %v: %v, want no label lookup", a, err)
+		}
+	}
 }
 
 // TestSingleTaskUnderConcurrentCreates: of many tasks asking at once on
