@@ -52,6 +52,8 @@ func TestAttestRowsJudgement(t *testing.T) {
 			"no (rate not reached)", "only 3000/s of the 5000/s", 0},
 		{"p99 over at the offered rate", 5000, sample.Metric{What: "attest p99 paced at 5000/s", Config: "sqlite", Value: 80, Unit: "ms"},
 			"no (60.0% over)", "", 0},
+		{"p99 in the handler, a diagnosis", 5000, sample.Metric{What: "attest p99 in the handler, paced at 5000/s", Config: "sqlite", Value: 80, Unit: "ms"},
+			"n/a", "scheduler", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			served := sample.Metric{What: "attest served paced at 5000/s", Config: tc.m.Config, Value: tc.served, Unit: "reports/s"}
