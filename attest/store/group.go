@@ -15,8 +15,8 @@ import (
 // steps: load the rows the ops depend on (locked FOR UPDATE on
 // PostgreSQL), decide each op in Go against that state, which refuses
 // an op before it writes anything (no savepoints), then apply the
-// accepted writes. SQLite applies them with statements prepared for the
-// store's life; PostgreSQL sends each step as one pipelined batch of
+// accepted writes. SQLite applies them through the driver, with
+// statements prepared once on its writer connection; PostgreSQL sends each step as one pipelined batch of
 // set-based statements. Within a group the ops are sorted by instance
 // id, so that replicas sharing one PostgreSQL lock rows in the same
 // order. If a group fails as a whole (a lost race with another replica,

@@ -34,11 +34,11 @@ type Store struct {
 	db       *sql.DB // PostgreSQL: everything; SQLite: the one writer connection
 	rdb      *sql.DB // reads: SQLite's WAL lets readers run beside the writer
 	postgres bool
-	prepared map[string]*sql.Stmt // SQLite's group statements, on db
-	reads    sync.Map             // query → *sql.Stmt on rdb, SQLite only
-	ops      chan op              // to the group committer
-	closed   chan struct{}        // closed by Close
-	stopped  sync.WaitGroup       // the group committers
+	writer   sqliteWriter   // SQLite's group statements, the committer's only
+	reads    sync.Map       // query → *sql.Stmt on rdb, SQLite only
+	ops      chan op        // to the group committer
+	closed   chan struct{}  // closed by Close
+	stopped  sync.WaitGroup // the group committers
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL
@@ -88,7 +88,7 @@ func (s *Store) setup(ctx context.Context, dsn string) error {
 		s.db.SetMaxIdleConns(pgConnsOpen)
 		return nil
 	}
-	if err := s.prepareSQLite(ctx); err != nil {
+	if err := s.prepareWriter(ctx); err != nil {
 		return err
 	}
 	rdb, err := sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
@@ -151,8 +151,8 @@ func (s *Store) Close() error {
 	if s.rdb != s.db && s.rdb != nil {
 		s.rdb.Close() // closes the prepared reads too
 	}
-	for _, st := range s.prepared {
-		st.Close()
+	if !s.postgres {
+		s.closeWriter()
 	}
 	return s.db.Close()
 }
