@@ -26,7 +26,7 @@
 //
 // Durability, PostgreSQL: a commit returns once PostgreSQL says it is
 // durable (synchronous_commit as the server is configured; the default
-// flushes the WAL). Each group is four round trips whatever its size:
-// BEGIN, one pipelined batch that loads and locks its rows, one batch of
-// set-based writes, COMMIT.
+// flushes the WAL). Each group is two round trips whatever its size:
+// one pipelined batch that begins the transaction and loads and locks
+// its rows, and one of set-based writes that ends with COMMIT.
 package store

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // testMixedGroups: many instances submit at once, each twice with one
@@ -88,4 +90,43 @@ func testFailedGroup(t *testing.T, s *Store) {
 		t.Fatalf("the failed group's nonce, again: %v", err)
 	}
 	checkSeqs(t, s, "i-2", 40)
+}
+
+// TestPostgresCountChecked: an update in the batch that ends with COMMIT
+// that changes other rows than the group loaded fails before COMMIT;
+// the group is refused as a lost race and the transaction rolled back,
+// leaving nothing written.
+func TestPostgresCountChecked(t *testing.T) {
+	s, _ := postgresBackend(t)
+	ctx := context.Background()
+	enrol(t, s, "i-1")
+	n := nonce(t, s, "i-1")
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		c := dc.(*stdlib.Conn).Conn()
+		if _, err := c.Exec(ctx, "BEGIN"); err != nil {
+			return err
+		}
+		// Two nonces to use, one of them unknown: the update changes one row.
+		p := &plan{used: []usedNonce{{n, 1}, {"no-such-nonce", 1}}}
+		err := pgApplyCommit(ctx, c, p, &state{})
+		if !errors.Is(err, errLostRace) {
+			t.Errorf("count differs: %v, want errLostRace", err)
+		}
+		if st := c.PgConn().TxStatus(); st != 'E' {
+			t.Errorf("transaction status %q after the failed batch, want E (failed, not committed)", st)
+		}
+		pgRollback(c)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckNonce(ctx, "i-1", n, t0); err != nil {
+		t.Errorf("the nonce after the refused group: %v, want unused", err)
+	}
 }

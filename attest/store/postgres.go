@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,22 +12,31 @@ import (
 )
 
 // PostgreSQL's group: one batch that begins the transaction and loads
-// and locks the group's rows, one batch of set-based writes (unnest
-// arrays, one statement per kind of write whatever the group's size),
-// COMMIT. Three round trips a group instead of several a report: each
-// is a wait for the server and then for a Go scheduler busy verifying,
-// and the reports of the group wait with it.
+// and locks the group's rows, and one batch of set-based writes (unnest
+// arrays, one statement per kind of write whatever the group's size)
+// that ends with COMMIT. Two round trips a group instead of several a
+// report: each is a wait for the server and then for a Go scheduler
+// busy verifying, and the reports of the group wait with it.
+//
+// The updates must change exactly the rows the group loaded, which it
+// holds locked; as COMMIT follows them in the same batch, each checks
+// its own count, and a count that differs fails the statement with a
+// division by zero (SQLSTATE 22012), before COMMIT, so that the
+// transaction ends rolled back.
 const (
 	pgLoadInstances = "SELECT id, key_id, last_seq, last_seen, packages_requested FROM instances WHERE id = ANY($1) ORDER BY id FOR UPDATE"
 	pgLoadNonces    = "SELECT nonce, instance_id, expires_at, used_at IS NOT NULL FROM nonces WHERE nonce = ANY($1) ORDER BY nonce FOR UPDATE"
-	pgUseNonces     = `UPDATE nonces SET used_at = u.at FROM unnest($1::text[], $2::bigint[]) AS u(nonce, at)
-		WHERE nonces.nonce = u.nonce AND nonces.used_at IS NULL`
-	pgSetInstances = `UPDATE instances SET last_seq = u.seq, last_seen = u.seen, packages_requested = u.pkgs
-		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(id, seq, seen, pkgs) WHERE instances.id = u.id`
+	pgUseNonces     = `WITH changed AS (UPDATE nonces SET used_at = u.at FROM unnest($1::text[], $2::bigint[]) AS u(nonce, at)
+		WHERE nonces.nonce = u.nonce AND nonces.used_at IS NULL RETURNING 1)
+		SELECT 1 / (count(*) = cardinality($1::text[]))::int FROM changed`
+	pgSetInstances = `WITH changed AS (UPDATE instances SET last_seq = u.seq, last_seen = u.seen, packages_requested = u.pkgs
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(id, seq, seen, pkgs) WHERE instances.id = u.id RETURNING 1)
+		SELECT 1 / (count(*) = cardinality($1::text[]))::int FROM changed`
 	pgInsertReports = `INSERT INTO reports (instance_id, seq, received_at, observed_at, digest, report, envelope)
 		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])`
-	pgIssueNonces = "INSERT INTO nonces (nonce, instance_id, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])"
-	pgPurgeNonces = "DELETE FROM nonces WHERE expires_at < $1"
+	pgIssueNonces  = "INSERT INTO nonces (nonce, instance_id, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])"
+	pgPurgeNonces  = "DELETE FROM nonces WHERE expires_at < $1"
+	pgCountDiffers = "22012" // division_by_zero: an update changed other rows than the group loaded
 )
 
 func (s *Store) groupPG(ctx context.Context, group []op) (errs []error, err error) {
@@ -53,15 +63,8 @@ func pgGroup(ctx context.Context, c *pgx.Conn, group []op) (errs []error, err er
 		return nil, err
 	}
 	errs, p := decide(group, st)
-	if err := pgApply(ctx, c, p, st); err != nil {
+	if err := pgApplyCommit(ctx, c, p, st); err != nil {
 		return nil, err
-	}
-	ct, err := c.Exec(ctx, "COMMIT")
-	if err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	if ct.String() == "ROLLBACK" { // the answer to COMMIT in a failed transaction
-		return nil, fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
 	}
 	return errs, nil
 }
@@ -113,31 +116,34 @@ func pgLoad(ctx context.Context, c *pgx.Conn, group []op) (*state, error) {
 	return st, nil
 }
 
-func pgApply(ctx context.Context, c *pgx.Conn, p *plan, st *state) error {
+// pgApplyCommit writes the group's plan and commits, in one batch.
+func pgApplyCommit(ctx context.Context, c *pgx.Conn, p *plan, st *state) error {
 	b := &pgx.Batch{}
-	queue := func(want int, q string, args ...any) {
-		if want == 0 {
-			return
+	queue := func(n int, q string, args ...any) {
+		if n > 0 {
+			b.Queue(q, args...)
 		}
-		b.Queue(q, args...).Exec(func(ct pgconn.CommandTag) error {
-			if want > 0 && ct.RowsAffected() != int64(want) {
-				return fmt.Errorf("%s: changed %d rows, want %d: %w", q, ct.RowsAffected(), want, errLostRace)
-			}
-			return nil
-		})
 	}
 	queue(len(p.used), pgUseNonces, usedColumns(p.used)...)
 	queue(len(p.instances), pgSetInstances, instanceColumns(p.instances, st)...)
 	queue(len(p.reports), pgInsertReports, reportColumns(p.reports)...)
 	queue(len(p.issued), pgIssueNonces, issuedColumns(p.issued)...)
 	if p.purge != 0 {
-		queue(-1, pgPurgeNonces, p.purge)
+		b.Queue(pgPurgeNonces, p.purge)
 	}
-	if b.Len() == 0 {
+	b.Queue("COMMIT").Exec(func(ct pgconn.CommandTag) error {
+		if ct.String() == "ROLLBACK" { // the answer to COMMIT in a failed transaction
+			return pgx.ErrTxCommitRollback
+		}
 		return nil
-	}
-	if err := c.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("apply: %w", err)
+	})
+	err := c.SendBatch(ctx, b).Close()
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &pe) && pe.Code == pgCountDiffers:
+		return fmt.Errorf("apply: %s: %w", pe.Message, errLostRace)
+	case err != nil:
+		return fmt.Errorf("apply and commit: %w", err)
 	}
 	return nil
 }
