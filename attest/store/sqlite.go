@@ -32,8 +32,8 @@ type sqliteDriverConn interface {
 }
 
 // sqliteWriter holds the group statements, prepared through the driver
-// on the writer connection they were prepared on. The group runs on
-// the driver's connection itself: database/sql would start a goroutine
+// on SQLite's one writer connection. The group runs on the driver's
+// connection itself: database/sql would start a goroutine
 // to watch every statement of a transaction (two a report, and one a
 // group), convert every argument, and allocate its rows.
 type sqliteWriter struct {
@@ -41,9 +41,9 @@ type sqliteWriter struct {
 	stmts map[string]driver.Stmt
 }
 
-// on returns the writer's statements for conn, preparing them when conn
-// is not the connection they were prepared on (the first group, or a
-// connection database/sql opened again).
+// on prepares the group statements on conn unless they were prepared on
+// it already: for the first group, and on a connection database/sql
+// opened again.
 func (w *sqliteWriter) on(ctx context.Context, conn sqliteDriverConn) error {
 	if w.conn == conn {
 		return nil
