@@ -350,3 +350,27 @@ func get(t *testing.T, url string) []byte {
 	b, _ := io.ReadAll(resp.Body)
 	return b
 }
+
+// TestEnvelopeStoredAsReceived: the store keeps an envelope's bytes as
+// the instance sent them, not the server's encoding of them; an
+// envelope of the wrong shape is refused with its index.
+func TestEnvelopeStoredAsReceived(t *testing.T) {
+	e := newEnv(t, sqliteDSN(t), Defaults())
+	e.enrol("i-1", e.key)
+	env := e.sign(e.key, report("i-1", 1), e.nonce("i-1").Nonce)
+	raw, _ := json.MarshalIndent(env, "", "  ")
+	if code, ref := e.do("POST", "/v1/instances/i-1/reports", []byte(`{"envelopes": [`+string(raw)+`]}`), nil); code != 200 {
+		t.Fatalf("submit: %d %+v", code, ref)
+	}
+	got, err := e.store.History(context.Background(), "i-1", 1)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("history: %v %v", got, err)
+	}
+	if !bytes.Equal(got[0].Envelope, raw) {
+		t.Errorf("stored envelope\n%s\nwant the bytes sent\n%s", got[0].Envelope, raw)
+	}
+	body := []byte(`{"envelopes": [` + string(raw) + `, {"signatures": 5}]}`)
+	if code, ref := e.do("POST", "/v1/instances/i-1/reports", body, nil); code != 400 || ref.Code != attest.CodeMalformed || ref.Index == nil || *ref.Index != 1 {
+		t.Errorf("an envelope of the wrong shape: %d %+v, want 400 malformed at index 1", code, ref)
+	}
+}

@@ -31,11 +31,15 @@ func refused(status int, code string, index int, format string, args ...any) *re
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.PathValue("id")
-	var req attest.SubmitRequest
+	var req submission
 	if !s.decode(w, r, &req) {
 		return
 	}
-	resp, err := s.accept(r.Context(), id, req.Envelopes)
+	envs, err := req.envelopes()
+	var resp *attest.SubmitResponse
+	if err == nil {
+		resp, err = s.accept(r.Context(), id, envs, req.Envelopes)
+	}
 	var ref *refusal
 	switch {
 	case errors.As(err, &ref):
@@ -51,9 +55,29 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// accept verifies a submission and stores its new reports; it returns a
-// *refusal for anything the instance got wrong.
-func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope) (*attest.SubmitResponse, error) {
+// submission is an attest.SubmitRequest with each envelope's bytes as
+// received: they are what is stored.
+type submission struct {
+	Envelopes []json.RawMessage `json:"envelopes"`
+}
+
+// envelopes decodes the envelopes; a null one is an empty envelope,
+// which verification refuses as unsigned.
+func (req submission) envelopes() ([]*dsse.Envelope, error) {
+	envs := make([]*dsse.Envelope, len(req.Envelopes))
+	for i, raw := range req.Envelopes {
+		envs[i] = new(dsse.Envelope)
+		if err := json.Unmarshal(raw, envs[i]); err != nil {
+			return nil, refused(http.StatusBadRequest, attest.CodeMalformed, i, "envelope %d: %v", i, err)
+		}
+	}
+	return envs, nil
+}
+
+// accept verifies a submission and stores its new reports, with the
+// envelopes' bytes as received (raw); it returns a *refusal for
+// anything the instance got wrong.
+func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope, raw []json.RawMessage) (*attest.SubmitResponse, error) {
 	if len(envs) == 0 {
 		return nil, refused(http.StatusBadRequest, attest.CodeMalformed, -1, "envelopes: empty")
 	}
@@ -70,7 +94,7 @@ func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope) (
 			v.keyID = k.keyID
 			v.stmts, v.err = s.verifyAll(ctx, id, k.v, envs)
 		}
-		resp, err := s.acceptWith(ctx, id, k.keyID, inst, envs, v)
+		resp, err := s.acceptWith(ctx, id, k.keyID, inst, raw, v)
 		if !errors.Is(err, errStaleKey) {
 			return resp, err
 		}
@@ -95,7 +119,7 @@ var errStaleKey = errors.New("cached key or sequence outdated")
 // unknown, every report is taken for new, and whatever the stored state
 // could explain otherwise (a failed verification, a duplicate, another
 // key) is errStaleKey.
-func (s *Server) acceptWith(ctx context.Context, id, keyID string, inst *store.Enrolment, envs []*dsse.Envelope, v verdict) (*attest.SubmitResponse, error) {
+func (s *Server) acceptWith(ctx context.Context, id, keyID string, inst *store.Enrolment, raw []json.RawMessage, v verdict) (*attest.SubmitResponse, error) {
 	if v.err != nil {
 		return nil, staleIfCached(v.err, inst)
 	}
@@ -105,7 +129,7 @@ func (s *Server) acceptWith(ctx context.Context, id, keyID string, inst *store.E
 		lastSeq = inst.LastSeq
 	}
 	nonce, now := stmts[0].Predicate.Nonce, s.Now()
-	fresh, dups, err := s.classify(ctx, id, lastSeq, envs, stmts)
+	fresh, dups, err := s.classify(ctx, id, lastSeq, raw, stmts)
 	if err != nil { // a stale or used nonce is said first, as Append would
 		return nil, cmp.Or(nonceRefusal(s.store.CheckNonce(ctx, id, nonce, now)), err)
 	}
@@ -117,7 +141,7 @@ func (s *Server) acceptWith(ctx context.Context, id, keyID string, inst *store.E
 		return nil, err
 	}
 	last := stmts[len(stmts)-1].Predicate.Sequence
-	return &attest.SubmitResponse{Accepted: len(envs), Duplicates: dups, LastSequence: max(last, lastSeq)}, nil
+	return &attest.SubmitResponse{Accepted: len(raw), Duplicates: dups, LastSequence: max(last, lastSeq)}, nil
 }
 
 func staleIfCached(err error, inst *store.Enrolment) error {
@@ -180,7 +204,7 @@ func out0Nonce(out []*attest.Statement, st *attest.Statement) string {
 
 // classify splits a batch into reports to store and duplicates of stored
 // ones (same sequence, same digest); sequences must grow strictly.
-func (s *Server) classify(ctx context.Context, id string, lastSeq uint64, envs []*dsse.Envelope, stmts []*attest.Statement) ([]store.Report, int, error) {
+func (s *Server) classify(ctx context.Context, id string, lastSeq uint64, raw []json.RawMessage, stmts []*attest.Statement) ([]store.Report, int, error) {
 	var fresh []store.Report
 	dups := 0
 	var prev uint64
@@ -192,8 +216,7 @@ func (s *Server) classify(ctx context.Context, id string, lastSeq uint64, envs [
 		}
 		prev = seq
 		if seq > lastSeq {
-			raw, _ := json.Marshal(envs[i])
-			fresh = append(fresh, store.Report{Sequence: seq, Digest: digest, Report: rep, Envelope: raw})
+			fresh = append(fresh, store.Report{Sequence: seq, Digest: digest, Report: rep, Envelope: raw[i]})
 			continue
 		}
 		stored, found, err := s.store.Digest(ctx, id, seq)
