@@ -16,12 +16,13 @@ import (
 // PostgreSQL), decide each op in Go against that state, which refuses
 // an op before it writes anything (no savepoints), then apply the
 // accepted writes. SQLite applies them through the driver, with
-// statements prepared once on its writer connection; PostgreSQL sends each step as one pipelined batch of
-// set-based statements. Within a group the ops are sorted by instance
-// id, so that replicas sharing one PostgreSQL lock rows in the same
-// order. If a group fails as a whole (a lost race with another replica,
-// a deadlock), each of its ops is run again in a group of its own, so
-// that one op's failure is never another's.
+// statements prepared once on its writer connection; PostgreSQL sends
+// each step as one pipelined batch of set-based statements. Within a
+// group the ops are sorted by instance id, so that replicas sharing one
+// PostgreSQL lock rows in the same order. If a group fails as a whole
+// (a lost race with another replica, a deadlock), each of its ops is
+// run again in a group of its own, so that one op's failure is never
+// another's.
 
 // maxGroup bounds the ops of one transaction.
 const maxGroup = 256
