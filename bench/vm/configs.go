@@ -23,10 +23,39 @@ func (None) Name() string  { return "none" }
 func (None) Apply() error  { return nil }
 func (None) Revert() error { return nil }
 
+// hooks are LSM programs loaded once: Apply attaches them, Revert
+// detaches them, so a turn costs an attach and never a load.
+type hooks struct {
+	progs map[string]*ebpf.Program
+	links []link.Link
+}
+
+// Apply attaches every program.
+func (h *hooks) Apply() error {
+	for name, p := range h.progs {
+		l, err := link.AttachLSM(link.LSMOptions{Program: p})
+		if err != nil {
+			return errors.Join(fmt.Errorf("attach %s: %w", name, err), h.Revert())
+		}
+		h.links = append(h.links, l)
+	}
+	return nil
+}
+
+// Revert detaches them.
+func (h *hooks) Revert() error {
+	var errs []error
+	for _, l := range h.links {
+		errs = append(errs, l.Close())
+	}
+	h.links = nil
+	return errors.Join(errs...)
+}
+
 // Empty attaches empty programs to exactly the hooks moat uses.
 type Empty struct {
-	coll  *ebpf.Collection
-	links []link.Link
+	hooks
+	coll *ebpf.Collection
 }
 
 // LoadEmpty loads the empty programs once; Apply attaches them.
@@ -39,32 +68,10 @@ func LoadEmpty() (*Empty, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load empty programs: %w", err)
 	}
-	return &Empty{coll: coll}, nil
+	return &Empty{hooks: hooks{progs: coll.Programs}, coll: coll}, nil
 }
 
 func (e *Empty) Name() string { return "empty programs" }
-
-// Apply attaches every empty program.
-func (e *Empty) Apply() error {
-	for name, p := range e.coll.Programs {
-		l, err := link.AttachLSM(link.LSMOptions{Program: p})
-		if err != nil {
-			return errors.Join(fmt.Errorf("attach %s: %w", name, err), e.Revert())
-		}
-		e.links = append(e.links, l)
-	}
-	return nil
-}
-
-// Revert detaches them.
-func (e *Empty) Revert() error {
-	var errs []error
-	for _, l := range e.links {
-		errs = append(errs, l.Close())
-	}
-	e.links = nil
-	return errors.Join(errs...)
-}
 
 // Close detaches and unloads.
 func (e *Empty) Close() error {
