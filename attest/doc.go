@@ -40,10 +40,11 @@
 // still accepted.
 //
 // Sign and Verify are the two ends of the wire format. Sign builds the
-// statement with the in-toto library; Verify decodes it in one pass with
-// encoding/json into the statement as moat signs it and refuses all that
-// the in-toto library's parser refused (parse_test.go keeps that parser
-// as the reference). Evaluate and
+// statement with the in-toto library; Verify decodes it in one pass of
+// encoding/json/v2 (github.com/go-json-experiment/json, the module that
+// Go 1.27's encoding/json/v2 comes from) into the statement as moat signs
+// it, and refuses all that the in-toto library's parser refused
+// (parse_test.go keeps that parser as the reference). Evaluate and
 // Vulnerabilities are the compliance rules, pure functions of their
 // inputs.
 package attest

@@ -1,15 +1,13 @@
 package attest
 
 import (
-	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/bits"
-	"unicode/utf8"
 
+	"github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	intoto "github.com/in-toto/attestation/go/v1"
 )
 
@@ -27,15 +25,6 @@ type subjectWire struct {
 	Name   string            `json:"name"`
 	Digest map[string]string `json:"digest"`
 }
-
-// statementShape is what checkNames enforces on top of encoding/json:
-// the exact member names of the statement layer.
-var statementShape = &shape{fields: map[string]*shape{
-	"_type":         nil,
-	"subject":       {elem: &shape{fields: map[string]*shape{"name": nil, "digest": nil}}},
-	"predicateType": nil,
-	"predicate":     nil,
-}}
 
 // parseStatement decodes a statement payload without checking any
 // signature; Verify is the way in for untrusted input. It refuses
@@ -59,23 +48,19 @@ func parseStatement(body []byte) (*Statement, error) {
 }
 
 func decodeStatement(body []byte) (*statementWire, error) {
-	if !utf8.Valid(body) {
-		return nil, errors.New("invalid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	var w statementWire
-	if err := dec.Decode(&w); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after the statement")
-	}
-	if err := checkNames(body, statementShape); err != nil {
+	if err := json.Unmarshal(body, &w, decodeStrict); err != nil {
 		return nil, err
 	}
 	return &w, nil
 }
+
+// decodeStrict: on top of what encoding/json/v2 refuses by default (a
+// member name twice in one object, invalid UTF-8 or a lone surrogate
+// escape, trailing data, a name that matches a field only without
+// regard to case), a member no field names; a time.Duration is its
+// nanoseconds, as encoding/json writes it.
+var decodeStrict = json.JoinOptions(json.RejectUnknownMembers(true), jsonv1.FormatDurationAsNano(true))
 
 func (w *statementWire) check() error {
 	switch {

@@ -122,23 +122,23 @@ func TestParseStatementRefusals(t *testing.T) {
 	}{
 		{"not JSON", "{", "unexpected EOF", false},
 		{"empty", "", "EOF", false},
-		{"array", "[" + p + "]", "cannot unmarshal array", false},
-		{"trailing data", p + "{}", "trailing data", false},
+		{"array", "[" + p + "]", "unmarshal JSON array", false},
+		{"trailing data", p + "{}", "after top-level value", false},
 		{"invalid UTF-8", r("moat_exec", "moat\xffexec"), "invalid UTF-8", false},
-		{"lone high surrogate", r(`"nonce-1"`, `"\ud800x"`), `invalid escape \ud800`, false},
-		{"lone low surrogate", r(`"nonce-1"`, `"\udc00"`), `invalid escape \udc00`, false},
-		{"escaped name twice", r(typ, typ+`,"\u005ftype":"https://in-toto.io/Statement/v1"`), `statement: member "_type" twice`, false},
-		{"statement member twice", r(typ, typ+`,"predicateType":"x"`), `member "predicateType" twice`, false},
-		{"predicate member twice", r(`"nonce":"nonce-1"`, `"nonce":"nonce-1","nonce":"x"`), `member "nonce" twice`, false},
-		{"digest twice", r(`"sha256"`, `"sha256":"00","sha256"`), `subject[0].digest: member "sha256" twice`, false},
-		{"names equal but for case", r(`"nonce":"nonce-1"`, `"nonce":"nonce-1","Nonce":"x"`), `member "Nonce" twice`, true},
-		{"statement name case", r(`"predicateType"`, `"PredicateType"`), `unknown field "PredicateType"`, false},
-		{"subject name case", r(`"name":"instance`, `"Name":"instance`), `subject[0]: unknown field "Name"`, false},
-		{"proto field name", r(`"predicateType"`, `"predicate_type"`), `unknown field "predicate_type"`, true},
-		{"unknown statement member", r(typ, typ+`,"extra":1`), `unknown field "extra"`, false},
-		{"unknown subject member", r(`"name":"instance`, `"x":1,"name":"instance`), `unknown field "x"`, false},
-		{"subject uri", r(`"name":"instance`, `"uri":"https://x","name":"instance`), `unknown field "uri"`, true},
-		{"unknown predicate member", r(`"nonce":`, `"extra":1,"nonce":`), `unknown field "extra"`, true},
+		{"lone high surrogate", r(`"nonce-1"`, `"\ud800x"`), "invalid surrogate pair `\\ud800", false},
+		{"lone low surrogate", r(`"nonce-1"`, `"\udc00"`), "invalid surrogate pair `\\udc00", false},
+		{"escaped name twice", r(typ, typ+`,"\u005ftype":"https://in-toto.io/Statement/v1"`), `duplicate object member name "_type"`, false},
+		{"statement member twice", r(typ, typ+`,"predicateType":"x"`), `duplicate object member name "predicateType"`, false},
+		{"predicate member twice", r(`"nonce":"nonce-1"`, `"nonce":"nonce-1","nonce":"x"`), `duplicate object member name "nonce" within "/predicate"`, false},
+		{"digest twice", r(`"sha256"`, `"sha256":"00","sha256"`), `duplicate object member name "sha256" within "/subject/0/digest"`, false},
+		{"names equal but for case", r(`"nonce":"nonce-1"`, `"nonce":"nonce-1","Nonce":"x"`), `unknown object member name "Nonce" within "/predicate"`, true},
+		{"statement name case", r(`"predicateType"`, `"PredicateType"`), `unknown object member name "PredicateType"`, false},
+		{"subject name case", r(`"name":"instance`, `"Name":"instance`), `unknown object member name "Name" within "/subject/0"`, false},
+		{"proto field name", r(`"predicateType"`, `"predicate_type"`), `unknown object member name "predicate_type"`, true},
+		{"unknown statement member", r(typ, typ+`,"extra":1`), `unknown object member name "extra"`, false},
+		{"unknown subject member", r(`"name":"instance`, `"x":1,"name":"instance`), `unknown object member name "x" within "/subject/0"`, false},
+		{"subject uri", r(`"name":"instance`, `"uri":"https://x","name":"instance`), `unknown object member name "uri"`, true},
+		{"unknown predicate member", r(`"nonce":`, `"extra":1,"nonce":`), `unknown object member name "extra" within "/predicate"`, true},
 		{"legacy statement type", r(typ, `"_type":"https://in-toto.io/Statement/v0.1"`), `_type "https://in-toto.io/Statement/v0.1"`, true},
 		{"other statement type", r(typ, `"_type":"https://example.com/Statement"`), "_type", false},
 		{"no statement type", r(typ+",", ""), `_type ""`, false},
@@ -153,12 +153,12 @@ func TestParseStatementRefusals(t *testing.T) {
 		{"subject name", r(`"instance:i-0abc123"`, `"instance:i-other"`), "subject name", false},
 		{"predicate null", r(pred, `"predicate":null,`), "predicate: missing", false},
 		{"predicate missing", r(pred, ""), "predicate: missing", false},
-		{"predicate not an object", r(pred, `"predicate":[],`), "cannot unmarshal array", false},
-		{"sequence as string", r(`"sequence":42`, `"sequence":"42"`), "cannot unmarshal string", false},
-		{"sequence negative", r(`"sequence":42`, `"sequence":-42`), "cannot unmarshal number -42", false},
+		{"predicate not an object", r(pred, `"predicate":[],`), "unmarshal JSON array into Go attest.Predicate", false},
+		{"sequence as string", r(`"sequence":42`, `"sequence":"42"`), "unmarshal JSON string into Go uint64", false},
+		{"sequence negative", r(`"sequence":42`, `"sequence":-42`), "unmarshal JSON number -42", false},
 		{"sequence rounds past uint64", r(`"sequence":42`, `"sequence":18446744073709551615`), "predicate.sequence: 18446744073709551615 is not exact", false},
 		{"sequence not a double", r(`"sequence":42`, `"sequence":9007199254740993`), "predicate.sequence: 9007199254740993 is not exact", true},
-		{"sequence with exponent", r(`"sequence":42`, `"sequence":4.2e1`), "cannot unmarshal number 4.2e1", true},
+		{"sequence with exponent", r(`"sequence":42`, `"sequence":4.2e1`), "unmarshal JSON number 4.2e1", true},
 		{"uptime not a double", r(`"uptimeNs":180000000000000`, `"uptimeNs":9223372036854775807`), "lifetime.uptimeNs", false},
 		{"denials not a double", r(`"caps":0`, `"caps":9007199254740993`), `denials["caps"]`, true},
 		{"bad time", r(`"observedAt":"2026-11-22T10:00:00Z"`, `"observedAt":"yesterday"`), "cannot parse", false},
@@ -230,58 +230,6 @@ func TestVerifyRefusesSignedMalformed(t *testing.T) {
 		}
 		if _, err := Verify(context.Background(), k.Verifier, env); !errors.Is(err, ErrMalformed) {
 			t.Fatalf("%s: err = %v, want ErrMalformed", name, err)
-		}
-	}
-}
-
-// TestLargeObjectNames: past the few names kept in a slice, names are
-// still compared without regard to case, in linear time.
-func TestLargeObjectNames(t *testing.T) {
-	p := samplePayload(t)
-	var fam strings.Builder
-	for i := range 5000 {
-		fmt.Fprintf(&fam, `"f%d":"enforce",`, i)
-	}
-	for name, c := range map[string]struct {
-		extra string
-		want  string // "" to accept
-	}{
-		"distinct":          {"", ""},
-		"twice":             {`"f4321":"audit",`, `member "f4321" twice`},
-		"twice but case":    {`"F17":"audit",`, `member "F17" twice`},
-		"twice by folding":  {`"ſ":"audit","s":"audit",`, `member "s" twice`},
-		"kelvin and k":      {`"k":"audit","\u212a":"audit",`, `twice`},
-		"first of the many": {`"f0":"audit",`, `member "f0" twice`},
-	} {
-		body := strings.Replace(p, `"families":{`, `"families":{`+fam.String()+c.extra, 1)
-		st, err := sameAsReference(t, []byte(body))
-		switch {
-		case c.want == "" && (err != nil || len(st.Predicate.Enforcement.Families) != 5003):
-			t.Fatalf("%s: %v", name, err)
-		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Fatalf("%s: err = %v, want %q", name, err, c.want)
-		}
-	}
-}
-
-func TestFoldKey(t *testing.T) {
-	words := []string{"nonce", "Nonce", "NONCE", "ſ", "s", "S", "k", "K", "\u212a", "ß", "ẞ", "ss", "é", "É", "", "x"}
-	for _, a := range words {
-		for _, b := range words {
-			if got, want := foldKey([]byte(a)) == foldKey([]byte(b)), bytes.EqualFold([]byte(a), []byte(b)); got != want {
-				t.Errorf("foldKey(%q) == foldKey(%q): %v, bytes.EqualFold: %v", a, b, got, want)
-			}
-		}
-	}
-}
-
-// TestCheckNamesInvalidJSON: checkNames runs after encoding/json, but
-// on input that is not JSON it still ends, here with an error (a
-// trailing comma it lets by: it is no validator).
-func TestCheckNamesInvalidJSON(t *testing.T) {
-	for _, in := range []string{"", "{", "[", `{"a"`, `{"a":`, `[}`, `{"a" 1}`, `[1,,]`, `"abc`, `{"_type":"x","_type":"y"}`, `1 2`} {
-		if err := checkNames([]byte(in), nil); err == nil {
-			t.Errorf("checkNames(%q): no error", in)
 		}
 	}
 }

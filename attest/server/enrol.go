@@ -2,12 +2,12 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"sync"
 
+	"github.com/go-json-experiment/json"
 	"github.com/moat-sh/moat/attest"
 	"github.com/moat-sh/moat/attest/store"
 )
@@ -17,8 +17,10 @@ import (
 // every request, an eighth of a submission's allocations).
 var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// decode reads a JSON body of at most MaxBodyBytes into v; anything
-// after the value but spaces is refused.
+// decode reads a JSON body of at most MaxBodyBytes into v with
+// encoding/json/v2: anything after the value but spaces, a member twice,
+// invalid UTF-8 is refused; names match exactly; unknown members are
+// ignored.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	buf := bodies.Get().(*bytes.Buffer)

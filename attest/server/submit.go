@@ -3,12 +3,13 @@ package server
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/moat-sh/moat/attest"
 	"github.com/moat-sh/moat/attest/store"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
@@ -58,7 +59,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 // submission is an attest.SubmitRequest with each envelope's bytes as
 // received: they are what is stored.
 type submission struct {
-	Envelopes []json.RawMessage `json:"envelopes"`
+	Envelopes []jsontext.Value `json:"envelopes"`
 }
 
 // envelopes decodes the envelopes; a null one is an empty envelope,
@@ -77,7 +78,7 @@ func (req submission) envelopes() ([]*dsse.Envelope, error) {
 // accept verifies a submission and stores its new reports, with the
 // envelopes' bytes as received (raw); it returns a *refusal for
 // anything the instance got wrong.
-func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope, raw []json.RawMessage) (*attest.SubmitResponse, error) {
+func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope, raw []jsontext.Value) (*attest.SubmitResponse, error) {
 	if len(envs) == 0 {
 		return nil, refused(http.StatusBadRequest, attest.CodeMalformed, -1, "envelopes: empty")
 	}
@@ -119,7 +120,7 @@ var errStaleKey = errors.New("cached key or sequence outdated")
 // unknown, every report is taken for new, and whatever the stored state
 // could explain otherwise (a failed verification, a duplicate, another
 // key) is errStaleKey.
-func (s *Server) acceptWith(ctx context.Context, id, keyID string, inst *store.Enrolment, raw []json.RawMessage, v verdict) (*attest.SubmitResponse, error) {
+func (s *Server) acceptWith(ctx context.Context, id, keyID string, inst *store.Enrolment, raw []jsontext.Value, v verdict) (*attest.SubmitResponse, error) {
 	if v.err != nil {
 		return nil, staleIfCached(v.err, inst)
 	}
@@ -204,7 +205,7 @@ func out0Nonce(out []*attest.Statement, st *attest.Statement) string {
 
 // classify splits a batch into reports to store and duplicates of stored
 // ones (same sequence, same digest); sequences must grow strictly.
-func (s *Server) classify(ctx context.Context, id string, lastSeq uint64, raw []json.RawMessage, stmts []*attest.Statement) ([]store.Report, int, error) {
+func (s *Server) classify(ctx context.Context, id string, lastSeq uint64, raw []jsontext.Value, stmts []*attest.Statement) ([]store.Report, int, error) {
 	var fresh []store.Report
 	dups := 0
 	var prev uint64
