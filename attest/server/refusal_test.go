@@ -83,6 +83,22 @@ func testRefusals(t *testing.T, b backend) {
 			body, _ := json.Marshal(one(e.sign(e.key, report("i-1", 3), e.nonce("i-1").Nonce)))
 			return append(body, ` {"envelopes":[]}`...)
 		}, 400, attest.CodeMalformed},
+		{"member twice", "i-1", func() any {
+			body, _ := json.Marshal(one(e.sign(e.key, report("i-1", 3), e.nonce("i-1").Nonce)))
+			return append([]byte(`{"envelopes":[],`), body[1:]...)
+		}, 400, attest.CodeMalformed},
+		{"envelope member twice", "i-1", func() any {
+			body, _ := json.Marshal(one(e.sign(e.key, report("i-1", 3), e.nonce("i-1").Nonce)))
+			return bytes.Replace(body, []byte(`"payloadType":`), []byte(`"payloadType":"x","payloadType":`), 1)
+		}, 400, attest.CodeMalformed},
+		{"name in another case", "i-1", func() any {
+			body, _ := json.Marshal(one(e.sign(e.key, report("i-1", 3), e.nonce("i-1").Nonce)))
+			return bytes.Replace(body, []byte(`"envelopes"`), []byte(`"Envelopes"`), 1)
+		}, 400, attest.CodeMalformed},
+		{"invalid UTF-8", "i-1", func() any {
+			body, _ := json.Marshal(one(e.sign(e.key, report("i-1", 3), e.nonce("i-1").Nonce)))
+			return bytes.Replace(body, []byte(`"payloadType":"`), []byte("\"payloadType\":\"\xff"), 1)
+		}, 400, attest.CodeMalformed},
 		{"empty batch", "i-1", func() any { return one() }, 400, attest.CodeMalformed},
 	}
 	for _, tt := range tests {
