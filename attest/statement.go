@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	intoto "github.com/in-toto/attestation/go/v1"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -147,4 +148,24 @@ func Verify(ctx context.Context, v *Verifier, env *dsse.Envelope) (*Statement, e
 		return nil, fmt.Errorf("%w: subject digest %s is not the key %s", ErrMalformed, st.KeyID, want)
 	}
 	return st, nil
+}
+
+// StoredReport reads the report in an envelope that Verify accepted
+// before, as the attestation server stores it: the envelope's bytes are
+// the one copy of the report. It checks no signature; for an envelope
+// from the wire, Verify is the way in.
+func StoredReport(envelope []byte) (Report, error) {
+	var env dsse.Envelope
+	if err := jsonv2.Unmarshal(envelope, &env); err != nil {
+		return Report{}, fmt.Errorf("%w: envelope: %v", ErrMalformed, err)
+	}
+	body, err := env.DecodeB64Payload()
+	if err != nil {
+		return Report{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	st, err := parseStatement(body)
+	if err != nil {
+		return Report{}, err
+	}
+	return st.Predicate.Report(), nil
 }

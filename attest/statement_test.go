@@ -213,3 +213,33 @@ func TestSignRefusesInexactIntegers(t *testing.T) {
 		t.Fatalf("Sign of an exact large integer: %v", err)
 	}
 }
+
+// TestStoredReport: the report read from a stored envelope is the one
+// signed, the golden envelope's included; what is not an envelope of a
+// statement is refused as malformed.
+func TestStoredReport(t *testing.T) {
+	env, err := Sign(context.Background(), testKey(t), sampleReport(), "nonce-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(env)
+	golden, err := os.ReadFile(filepath.Join("testdata", "envelope.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{raw, golden} {
+		if r, err := StoredReport(b); err != nil || !reflect.DeepEqual(r, sampleReport()) {
+			t.Fatalf("read %+v, %v", r, err)
+		}
+	}
+	for name, b := range map[string]string{
+		"not JSON":                "{",
+		"no payload":              `{"payloadType":"application/vnd.in-toto+json","signatures":[]}`,
+		"payload not base64":      `{"payload":"%%%"}`,
+		"payload not a statement": `{"payload":"` + base64.StdEncoding.EncodeToString([]byte(`{"_type":"x"}`)) + `"}`,
+	} {
+		if _, err := StoredReport([]byte(b)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
+		}
+	}
+}

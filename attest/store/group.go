@@ -45,10 +45,10 @@ type appendOp struct {
 	nonce string
 	keyID string // "": any key
 	now   int64
-	// rows are the reports encoded, by the request's goroutine before the
-	// op is queued (newAppendOp): the committer, one goroutine, allocating
-	// every group's rows was charged the collector's assists for all of
-	// them while every request of the group waited on it.
+	// rows are the reports' rows, made by the request's goroutine before
+	// the op is queued (newAppendOp): the committer, one goroutine,
+	// allocating every group's rows was charged the collector's assists
+	// for all of them while every request of the group waited on it.
 	rows     []reportRow
 	packages bool // a report carries the package list
 }

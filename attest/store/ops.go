@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -35,7 +34,9 @@ type Report struct {
 	ReceivedAt time.Time
 	Digest     string // attest.ReportDigest of Report
 	Report     attest.Report
-	Envelope   []byte // the DSSE envelope as received
+	// Envelope is the DSSE envelope as received, which carries Report:
+	// it is the one copy stored, and reads take Report from it.
+	Envelope []byte
 }
 
 func randomString() string {
@@ -107,9 +108,9 @@ func oneRow(res sql.Result, err, none error) error {
 	return nil
 }
 
-// instanceSelect reads instances with their latest report: the one at
-// last_seq (stored once, in reports).
-const instanceSelect = `SELECT i.id, i.alg, i.public_key, i.key_id, i.enrolled_at, i.last_seq, i.last_seen, r.report, i.packages_requested
+// instanceSelect reads instances with the envelope of their latest
+// report: the one at last_seq (stored once, in reports).
+const instanceSelect = `SELECT i.id, i.alg, i.public_key, i.key_id, i.enrolled_at, i.last_seq, i.last_seen, r.envelope, i.packages_requested
 	FROM instances i LEFT JOIN reports r ON r.instance_id = i.id AND r.seq = i.last_seq`
 
 // Instance returns one enrolled instance, or ErrUnknownInstance.
@@ -155,10 +156,11 @@ func scanInstance(row interface{ Scan(...any) error }) (Instance, error) {
 		inst.LastSeen = time.Unix(0, seen).UTC()
 	}
 	if latest.Valid {
-		inst.Latest = new(attest.Report)
-		if err := json.Unmarshal([]byte(latest.String), inst.Latest); err != nil {
+		r, err := attest.StoredReport([]byte(latest.String))
+		if err != nil {
 			return inst, fmt.Errorf("instance %s: latest report: %w", inst.ID, err)
 		}
+		inst.Latest = &r
 	}
 	return inst, nil
 }

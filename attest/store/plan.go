@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"slices"
 )
 
@@ -46,7 +45,7 @@ type issuedNonce struct {
 type reportRow struct {
 	instance                string
 	seq, received, observed int64
-	digest, body, envelope  string
+	digest, envelope        string
 }
 
 // needs lists the instances and nonces a group must load.
@@ -140,17 +139,13 @@ func (p *plan) append(st *state, id string, a *appendOp) error {
 	return nil
 }
 
-// newAppendOp is an append of reports, encoded as the rows to insert.
-func newAppendOp(id, keyID, nonce string, now int64, reports []Report) (*appendOp, error) {
+// newAppendOp is an append of reports, as the rows to insert.
+func newAppendOp(id, keyID, nonce string, now int64, reports []Report) *appendOp {
 	a := &appendOp{nonce: nonce, keyID: keyID, now: now, rows: make([]reportRow, len(reports))}
 	for i, r := range reports {
-		body, err := json.Marshal(r.Report)
-		if err != nil {
-			return nil, err
-		}
 		a.rows[i] = reportRow{instance: id, seq: int64(r.Sequence), received: now,
-			observed: r.Report.ObservedAt.UnixNano(), digest: r.Digest, body: string(body), envelope: string(r.Envelope)}
+			observed: r.Report.ObservedAt.UnixNano(), digest: r.Digest, envelope: string(r.Envelope)}
 		a.packages = a.packages || len(r.Report.Claims.Patch.Packages) > 0
 	}
-	return a, nil
+	return a
 }

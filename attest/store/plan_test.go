@@ -14,7 +14,7 @@ func TestDecide(t *testing.T) {
 		for _, s := range seqs {
 			rs = append(rs, rep(s))
 		}
-		a, _ := newAppendOp("i-1", "k1", nonce, now, rs)
+		a := newAppendOp("i-1", "k1", nonce, now, rs)
 		return op{key: "i-1", append: a}
 	}
 	for _, tc := range []struct {

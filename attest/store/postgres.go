@@ -32,8 +32,8 @@ const (
 	pgSetInstances = `WITH changed AS (UPDATE instances SET last_seq = u.seq, last_seen = u.seen, packages_requested = u.pkgs
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(id, seq, seen, pkgs) WHERE instances.id = u.id RETURNING 1)
 		SELECT 1 / (count(*) = cardinality($1::text[]))::int FROM changed`
-	pgInsertReports = `INSERT INTO reports (instance_id, seq, received_at, observed_at, digest, report, envelope)
-		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])`
+	pgInsertReports = `INSERT INTO reports (instance_id, seq, received_at, observed_at, digest, envelope)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])`
 	pgIssueNonces  = "INSERT INTO nonces (nonce, instance_id, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])"
 	pgPurgeNonces  = "DELETE FROM nonces WHERE expires_at < $1"
 	pgCountDiffers = "22012" // division_by_zero: an update changed other rows than the group loaded
@@ -169,13 +169,13 @@ func instanceColumns(ids []string, st *state) []any {
 
 func reportColumns(rows []reportRow) []any {
 	n := len(rows)
-	ids, digests, bodies, envs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ids, digests, envs := make([]string, n), make([]string, n), make([]string, n)
 	seqs, recv, obs := make([]int64, n), make([]int64, n), make([]int64, n)
 	for i, r := range rows {
 		ids[i], seqs[i], recv[i], obs[i] = r.instance, r.seq, r.received, r.observed
-		digests[i], bodies[i], envs[i] = r.digest, r.body, r.envelope
+		digests[i], envs[i] = r.digest, r.envelope
 	}
-	return []any{ids, seqs, recv, obs, digests, bodies, envs}
+	return []any{ids, seqs, recv, obs, digests, envs}
 }
 
 func issuedColumns(issued []issuedNonce) []any {

@@ -3,10 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/moat-sh/moat/attest"
 )
 
 // IssueNonce makes a nonce for instance id that expires after ttl, and
@@ -67,11 +68,7 @@ func (s *Store) Append(ctx context.Context, id, nonce string, now time.Time, rep
 // Enrolment.KeyID), refused with ErrKeyChanged, storing nothing, when the
 // instance is no longer enrolled with that key; "" accepts any key.
 func (s *Store) AppendFor(ctx context.Context, id, keyID, nonce string, now time.Time, reports []Report) error {
-	a, err := newAppendOp(id, keyID, nonce, now.UnixNano(), reports)
-	if err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	err = s.write(ctx, op{key: id, append: a})
+	err := s.write(ctx, op{key: id, append: newAppendOp(id, keyID, nonce, now.UnixNano(), reports)})
 	switch {
 	case err == nil, errors.Is(err, ErrStaleNonce), errors.Is(err, ErrReplayed), errors.Is(err, ErrReordered),
 		errors.Is(err, ErrKeyChanged):
@@ -82,7 +79,7 @@ func (s *Store) AppendFor(ctx context.Context, id, keyID, nonce string, now time
 
 // History returns instance id's reports, newest first, at most limit.
 func (s *Store) History(ctx context.Context, id string, limit int) ([]Report, error) {
-	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT seq, received_at, digest, report, envelope FROM reports WHERE instance_id = ? ORDER BY seq DESC LIMIT ?"),
+	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT seq, received_at, digest, envelope FROM reports WHERE instance_id = ? ORDER BY seq DESC LIMIT ?"),
 		id, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
@@ -92,12 +89,13 @@ func (s *Store) History(ctx context.Context, id string, limit int) ([]Report, er
 	for rows.Next() {
 		var r Report
 		var seq, recv int64
-		var body, env string
-		if err := rows.Scan(&seq, &recv, &r.Digest, &body, &env); err != nil {
+		var env string
+		if err := rows.Scan(&seq, &recv, &r.Digest, &env); err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
 		r.Sequence, r.ReceivedAt, r.Envelope = uint64(seq), time.Unix(0, recv).UTC(), []byte(env)
-		if err := json.Unmarshal([]byte(body), &r.Report); err != nil {
+		r.Report, err = attest.StoredReport(r.Envelope)
+		if err != nil {
 			return nil, fmt.Errorf("history: report %d: %w", seq, err)
 		}
 		out = append(out, r)

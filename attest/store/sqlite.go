@@ -17,7 +17,7 @@ const (
 	sqlLoadNonce    = "SELECT instance_id, expires_at, used_at IS NOT NULL FROM nonces WHERE nonce = ?"
 	sqlUseNonce     = "UPDATE nonces SET used_at = ? WHERE nonce = ? AND used_at IS NULL"
 	sqlSetInstance  = "UPDATE instances SET last_seq = ?, last_seen = ?, packages_requested = ? WHERE id = ?"
-	sqlInsertReport = "INSERT INTO reports (instance_id, seq, received_at, observed_at, digest, report, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	sqlInsertReport = "INSERT INTO reports (instance_id, seq, received_at, observed_at, digest, envelope) VALUES (?, ?, ?, ?, ?, ?)"
 	sqlIssueNonce   = "INSERT INTO nonces (nonce, instance_id, expires_at) VALUES (?, ?, ?)"
 	sqlPurgeNonces  = "DELETE FROM nonces WHERE expires_at < ?"
 )
@@ -269,7 +269,7 @@ func (t *sqliteTx) apply(p *plan, st *state) error {
 		}
 	}
 	for _, r := range p.reports {
-		if err := t.exec(sqlInsertReport, r.instance, r.seq, r.received, r.observed, r.digest, r.body, r.envelope); err != nil {
+		if err := t.exec(sqlInsertReport, r.instance, r.seq, r.received, r.observed, r.digest, r.envelope); err != nil {
 			return err
 		}
 	}

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -64,6 +66,7 @@ func suite(t *testing.T, b backend) {
 	t.Run("enrolment", func(t *testing.T) { s, _ := b(t); testEnrolment(t, s) })
 	t.Run("nonces and sequence", func(t *testing.T) { s, _ := b(t); testAppend(t, s) })
 	t.Run("durable after reopen", func(t *testing.T) { testReopen(t, b) })
+	t.Run("report stored once", func(t *testing.T) { testReportOnce(t, b) })
 	t.Run("concurrent replicas", func(t *testing.T) { testConcurrent(t, b) })
 	t.Run("batch", func(t *testing.T) { s, _ := b(t); testBatch(t, s) })
 	t.Run("package list request", func(t *testing.T) { s, _ := b(t); testPackages(t, s) })
@@ -127,14 +130,36 @@ func testEnrolment(t *testing.T, s *Store) {
 	}
 }
 
+// reports are instance id's reports from to to, as the server stores them.
 func reports(id string, from, to uint64) []Report {
 	var out []Report
 	for seq := from; seq <= to; seq++ {
-		r := attest.Report{Sequence: seq, ObservedAt: t0.Add(time.Duration(seq) * time.Minute), Trigger: "interval"}
-		r.Claims.Lifetime.InstanceID = id
-		out = append(out, Report{Sequence: seq, Digest: attest.ReportDigest(r), Report: r, Envelope: []byte(`{}`)})
+		out = append(out, stored(report(id, seq)))
 	}
 	return out
+}
+
+func report(id string, seq uint64) attest.Report {
+	r := attest.Report{Sequence: seq, ObservedAt: t0.Add(time.Duration(seq) * time.Minute), Trigger: "interval"}
+	r.Claims.Lifetime.InstanceID = id
+	return r
+}
+
+// reportKey signs the test reports: a read takes a report from its
+// envelope.
+var reportKey = must(attest.NewKey(ed25519.NewKeyFromSeed(make([]byte, 32))))
+
+// stored is r as the server hands it to the store, with its envelope.
+func stored(r attest.Report) Report {
+	raw := must(json.Marshal(must(attest.Sign(context.Background(), reportKey, r, "nonce"))))
+	return Report{Sequence: r.Sequence, Digest: attest.ReportDigest(r), Report: r, Envelope: raw}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func nonce(t *testing.T, s *Store, id string) string {
@@ -212,6 +237,44 @@ func testReopen(t *testing.T, b backend) {
 	checkSeqs(t, reopen(), "i-1", 5)
 }
 
+// testReportOnce: a store from before migration 0004, whose rows kept
+// each report a second time beside its envelope, loses that copy when
+// opened, and reads every report from its envelope as before.
+func testReportOnce(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, reopen := b(t)
+	enrol(t, s, "i-1")
+	second := report("i-1", 2)
+	second.Claims.Patch.Packages = []string{"zlib1g 1:1.2.13 amd64"}
+	want := []Report{stored(report("i-1", 1)), stored(second)}
+	if err := s.Append(ctx, "i-1", nonce(t, s, "i-1"), t0, want); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"ALTER TABLE reports ADD COLUMN report TEXT NOT NULL DEFAULT '{}'", "DELETE FROM schema_migrations WHERE version = 4"} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s = reopen()
+	if _, err := s.db.ExecContext(ctx, "SELECT report FROM reports"); err == nil {
+		t.Fatal("the report column is still there")
+	}
+	h, err := s.History(ctx, "i-1", 10)
+	if err != nil || len(h) != 2 {
+		t.Fatalf("history: %d reports, %v", len(h), err)
+	}
+	for i, r := range h {
+		if w := want[1-i]; !reflect.DeepEqual(r.Report, w.Report) || string(r.Envelope) != string(w.Envelope) {
+			t.Fatalf("report %d read as %+v, want %+v", r.Sequence, r.Report, w.Report)
+		}
+	}
+	inst, err := s.Instance(ctx, "i-1")
+	if err != nil || inst.Latest == nil || !reflect.DeepEqual(*inst.Latest, want[1].Report) {
+		t.Fatalf("latest: %+v, %v", inst.Latest, err)
+	}
+}
+
 // testConcurrent races replicas on one database: for each sequence
 // exactly one submission wins, the others are refused as reordered.
 func testConcurrent(t *testing.T, b backend) {
@@ -277,9 +340,9 @@ func testPackages(t *testing.T, s *Store) {
 	if !requested() {
 		t.Fatal("request cleared by a report without the list")
 	}
-	r := reports("i-1", 2, 2)
-	r[0].Report.Claims.Patch.Packages = []string{"zlib1g 1:1.2.13 amd64"}
-	if err := s.Append(ctx, "i-1", nonce(t, s, "i-1"), t0, r); err != nil {
+	r := report("i-1", 2)
+	r.Claims.Patch.Packages = []string{"zlib1g 1:1.2.13 amd64"}
+	if err := s.Append(ctx, "i-1", nonce(t, s, "i-1"), t0, []Report{stored(r)}); err != nil {
 		t.Fatal(err)
 	}
 	if requested() {
