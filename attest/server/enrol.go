@@ -18,9 +18,9 @@ import (
 var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // decode reads a JSON body of at most MaxBodyBytes into v with
-// encoding/json/v2: anything after the value but spaces, a member twice,
-// invalid UTF-8 is refused; names match exactly; unknown members are
-// ignored.
+// encoding/json/v2, which refuses anything after the value but spaces, a
+// member twice and invalid UTF-8, matches names exactly and ignores
+// unknown members.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	buf := bodies.Get().(*bytes.Buffer)
