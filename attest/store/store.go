@@ -66,7 +66,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// groups, each a transaction with two round trips and a WAL
 		// flush of its own: with four, make bench's PostgreSQL pass
 		// spent 19% more CPU a report, and its p99 at 5,000/s was 45 ms
-		// against 30 ms with two (medians of 21 interleaved rounds).
+		// against 30 ms with two (medians of 21 rounds, from runs that
+		// alternated between the two).
 		committers = 2
 	}
 	for range committers {
