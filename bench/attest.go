@@ -115,6 +115,13 @@ func attestNote(r *Row, g *Goal, ceiling, served float64) {
 		r.Note = "the paced requests' time in moat-attestd's handler (body read, verification, wait for the commit, " +
 			"answer), not judged: the rest of the p99 above is the wait for the two cores' scheduler before the " +
 			"handler and after it, shared with the load generator's goroutines"
+	case strings.HasPrefix(r.What, "attest p99 in the store's group transaction"):
+		flush := "SQLite's fsync"
+		if r.Config == "postgres" {
+			flush = "PostgreSQL's WAL flush"
+		}
+		r.Note = "the group transaction each paced report waited on, from BEGIN to the answer to COMMIT, which " +
+			"waits for " + flush + " on the machine's disk; part of the handler's time, not judged"
 	case strings.HasPrefix(r.What, "attest p99 paced") && served < 0.95*attestPace:
 		r.Met = "no (rate not reached)"
 		r.Note = fmt.Sprintf("the server kept up with only %.0f/s of the %d/s offered (median of the rounds): "+

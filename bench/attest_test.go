@@ -54,6 +54,8 @@ func TestAttestRowsJudgement(t *testing.T) {
 			"no (60.0% over)", "", 0},
 		{"p99 in the handler, a diagnosis", 5000, sample.Metric{What: "attest p99 in the handler, paced at 5000/s", Config: "sqlite", Value: 80, Unit: "ms"},
 			"n/a", "scheduler", 0},
+		{"p99 in the store, a diagnosis", 5000, sample.Metric{What: "attest p99 in the store's group transaction, paced at 5000/s", Config: "postgres", Value: 60, Unit: "ms"},
+			"n/a", "PostgreSQL's WAL flush", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			served := sample.Metric{What: "attest served paced at 5000/s", Config: tc.m.Config, Value: tc.served, Unit: "reports/s"}

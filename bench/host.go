@@ -68,7 +68,8 @@ func (d *Driver) attest(ctx context.Context) ([]Row, error) {
 		"loop (attest.Verify, the ceiling the ratio is to, round by round) and a paced pass; medians of the rounds " +
 		"with min and max. Saturated: 512 clients in flight. Paced: 5,000 reports/s offered open loop, each " +
 		"report's latency counted from when it was due; the p99 is judged only if the server kept up with that rate. " +
-		"The paced pass also times each request inside the server's handler, a row of its own and not judged.")
+		"The paced pass also times each request inside the server's handler, and the store's group transaction " +
+		"each report waited on (the database's share), rows of their own and not judged.")
 	res, _, err := d.goTest(ctx, filepath.Join(d.Out, "attest.log"), nil,
 		"-run", "^$", "-bench", "^(BenchmarkVerifyCeiling|BenchmarkFleet)$", "-benchtime", "1x", "-timeout", "10m", "./attest/server")
 	return attestRows(res.Metrics), err

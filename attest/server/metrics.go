@@ -14,6 +14,7 @@ type metrics struct {
 	enrolments    prometheus.Counter
 	nonces        prometheus.Counter
 	submitSeconds prometheus.Histogram
+	groupSeconds  prometheus.Histogram
 }
 
 func newMetrics(reg *prometheus.Registry, s *Server) *metrics {
@@ -28,8 +29,11 @@ func newMetrics(reg *prometheus.Registry, s *Server) *metrics {
 			Help: "Nonces issued."}),
 		submitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "moat_attestd_submit_seconds",
 			Help: "Time to verify and store an acknowledged submission.", Buckets: prometheus.DefBuckets}),
+		groupSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "moat_attestd_store_group_seconds",
+			Help: "Time of one group transaction in the store, the writes of concurrent submissions committed together: " +
+				"the database's share of a submission's time.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 	}
-	reg.MustRegister(m.reports, m.refusals, m.enrolments, m.nonces, m.submitSeconds,
+	reg.MustRegister(m.reports, m.refusals, m.enrolments, m.nonces, m.submitSeconds, m.groupSeconds,
 		fleetCollector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

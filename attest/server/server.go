@@ -42,6 +42,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger) *Server {
 	s := &Server{store: st, cfg: cfg, log: log, reg: prometheus.NewRegistry(), Now: time.Now,
 		verifying: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s.metrics = newMetrics(s.reg, s)
+	st.ObserveGroups(func(_ int, took time.Duration) { s.metrics.groupSeconds.Observe(took.Seconds()) })
 	return s
 }
 

@@ -333,7 +333,8 @@ func TestOperatorTokenAndDocs(t *testing.T) {
 	e.submit("i-1") // malformed: empty
 	m := string(get(t, e.http.URL+"/metrics"))
 	for _, want := range []string{`moat_attestd_reports_total{result="accepted"} 1`, `moat_attestd_refusals_total{code="malformed"} 1`,
-		`moat_attestd_instances{state="compliant"} 1`, `moat_attestd_enrolments_total 1`} {
+		`moat_attestd_instances{state="compliant"} 1`, `moat_attestd_enrolments_total 1`,
+		"moat_attestd_store_group_seconds_count 2"} { // the nonce's group, the report's
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)
 		}

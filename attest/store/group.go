@@ -74,6 +74,23 @@ func (s *Store) write(ctx context.Context, o op) error {
 
 var errClosed = errors.New("store closed")
 
+// GroupObserver is told of a group transaction: how many ops it held
+// and how long it took, from its first statement to the answer to its
+// commit (or its failure). Each op's request waited that long for the
+// database, on top of its wait for the group to start.
+type GroupObserver func(ops int, took time.Duration)
+
+// ObserveGroups has fn told of every group transaction from now on; a
+// later call replaces it, and nil stops. fn runs on a committer, so it
+// must be quick.
+func (s *Store) ObserveGroups(fn GroupObserver) {
+	if fn == nil {
+		s.observer.Store(nil)
+		return
+	}
+	s.observer.Store(&fn)
+}
+
 func (s *Store) committer() {
 	for {
 		var first op
@@ -102,10 +119,14 @@ func (s *Store) runGroup(group []op) {
 	defer cancel()
 	var errs []error
 	var err error
+	start := time.Now()
 	if s.postgres {
 		errs, err = s.groupPG(ctx, group)
 	} else {
 		errs, err = s.groupSQLite(ctx, group)
+	}
+	if fn := s.observer.Load(); fn != nil {
+		(*fn)(len(group), time.Since(start))
 	}
 	if err != nil && len(group) > 1 {
 		slog.Debug("store: group failed, running its ops alone", "ops", len(group), "err", err)

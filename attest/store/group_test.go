@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -37,6 +38,45 @@ func testMixedGroups(t *testing.T, s *Store) {
 			t.Errorf("i-%d: %v and %v, want one nil and one %v", i, a, b, ErrReplayed)
 		}
 		checkSeqs(t, s, fmt.Sprintf("i-%d", i), 2)
+	}
+}
+
+// testObserveGroups: each op of a group that commits is counted once,
+// an op the group refuses included, and nothing is observed once
+// stopped. (The ops of a group that fails as a whole are counted again
+// in the groups of one that retry them.)
+func testObserveGroups(t *testing.T, s *Store) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	ops, groups := 0, 0
+	s.ObserveGroups(func(n int, took time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		if n < 1 || took <= 0 {
+			t.Errorf("observed a group of %d ops that took %v", n, took)
+		}
+		ops, groups = ops+n, groups+1
+	})
+	enrol(t, s, "i-1") // not a group's: enrolment writes on its own
+	n := nonce(t, s, "i-1")
+	if err := s.Append(ctx, "i-1", n, t0, reports("i-1", 1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(ctx, "i-1", n, t0, reports("i-1", 2, 2)); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("replayed nonce: %v", err)
+	}
+	mu.Lock()
+	got := ops
+	mu.Unlock()
+	if got != 3 || groups < 1 || groups > got {
+		t.Fatalf("observed %d ops in %d groups, want 3 ops (the nonce, two appends)", got, groups)
+	}
+	s.ObserveGroups(nil)
+	nonce(t, s, "i-1")
+	mu.Lock()
+	defer mu.Unlock()
+	if ops != got {
+		t.Fatalf("observed %d ops after stopping, want none", ops-got)
 	}
 }
 

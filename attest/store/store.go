@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
@@ -39,6 +40,7 @@ type Store struct {
 	ops      chan op        // to the group committer
 	closed   chan struct{}  // closed by Close
 	stopped  sync.WaitGroup // the group committers
+	observer atomic.Pointer[GroupObserver]
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL

@@ -73,6 +73,7 @@ func suite(t *testing.T, b backend) {
 	t.Run("mixed groups", func(t *testing.T) { s, _ := b(t); testMixedGroups(t, s) })
 	t.Run("key changed", func(t *testing.T) { s, _ := b(t); testKeyChanged(t, s) })
 	t.Run("failed group", func(t *testing.T) { s, _ := b(t); testFailedGroup(t, s) })
+	t.Run("observed groups", func(t *testing.T) { s, _ := b(t); testObserveGroups(t, s) })
 }
 
 var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
