@@ -37,7 +37,9 @@ type Server struct {
 	Now func() time.Time
 }
 
-// New makes a server over st with its own metrics registry.
+// New makes a server over st with its own metrics registry. It takes
+// over st's group observer (store.ObserveGroups) for its metrics: a
+// store serves one Server.
 func New(st *store.Store, cfg Config, log *slog.Logger) *Server {
 	s := &Server{store: st, cfg: cfg, log: log, reg: prometheus.NewRegistry(), Now: time.Now,
 		verifying: make(chan struct{}, runtime.GOMAXPROCS(0))}
