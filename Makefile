@@ -23,14 +23,16 @@ deps: ## install missing Debian packages and fetch the Debian kernel (scripts/de
 gocheck:
 	@command -v $(GO) >/dev/null || { echo "make: go not found: install Go 1.26 (/usr/local/go/bin/go)"; exit 1; }
 
-CC ?= cc
-# moat-runc's flags, as containerd/runtime/front.CFlags says
+# moat-runc's compiler and flags, as containerd/runtime/front's Compiler
+# and CFlags say (musl: glibc's start-up asks the CPU for its caches, a
+# hypervisor exit per question)
+FRONT_CC := musl-gcc
 FRONT_CFLAGS := -O2 -static -Wall -Wextra -Werror
 
-build: gocheck ## build every command into bin/ (moat-runc with cc) and compile the SELinux policy (bin/selinux/policy.bin)
+build: gocheck ## build every command into bin/ (moat-runc with musl-gcc) and compile the SELinux policy (bin/selinux/policy.bin)
 	$(GO) build -ldflags "-X github.com/moat-sh/moat/daemon.Version=$(VERSION)" -o $(BIN)/ ./cmd/...
-	@command -v $(CC) >/dev/null || { echo "make: no C compiler ($(CC)) for moat-runc: make deps"; exit 1; }
-	$(CC) $(FRONT_CFLAGS) -o $(BIN)/moat-runc containerd/runtime/front/src/moat-runc.c
+	@command -v $(FRONT_CC) >/dev/null || { echo "make: no $(FRONT_CC) for moat-runc: make deps (Debian's musl-tools)"; exit 1; }
+	$(FRONT_CC) $(FRONT_CFLAGS) -o $(BIN)/moat-runc containerd/runtime/front/src/moat-runc.c
 	@command -v secilc >/dev/null || { echo "make: secilc not found: make deps"; exit 1; }
 	@mkdir -p $(BIN)/selinux && $(BIN)/moat-policy compile $(BIN)/selinux/policy.bin
 
