@@ -136,8 +136,8 @@ func TestMakefileFlags(t *testing.T) {
 }
 
 // The front asks the CPU nothing as it starts: in a virtual machine each
-// CPUID exits to the hypervisor, and glibc's start-up has some twenty
-// (Compiler says more). objdump comes with gcc, which musl-gcc drives.
+// CPUID exits to the hypervisor, and glibc's start-up has 29 (Compiler
+// says more). objdump comes with gcc, which musl-gcc drives.
 func TestNoCPUID(t *testing.T) {
 	front, _ := built(t)
 	out, err := exec.Command("objdump", "-d", front).Output()
@@ -145,6 +145,6 @@ func TestNoCPUID(t *testing.T) {
 		t.Fatalf("objdump -d %s: %v", front, err)
 	}
 	if n := strings.Count(string(out), "\tcpuid"); n > 0 {
-		t.Errorf("moat-runc has %d CPUID instructions: built with glibc's start-up, not %s's", n, "musl")
+		t.Errorf("moat-runc has %d CPUID instructions: built with glibc's start-up, not musl's", n)
 	}
 }
