@@ -116,7 +116,7 @@ func (d *Daemon) serveLocalAPI(context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.serveHTTP("local api", l, localapi.Handler(d.admit))
+	d.serveHTTP("local api", l, localapi.Handler(d.admit, backend.Runtime{Admission: d.admit}))
 	return nil
 }
 

@@ -103,18 +103,18 @@ var ErrNotAdmitted = errors.New("container was not admitted")
 
 // Register records a created container and registers it with the gate,
 // with the task and capability mask that admission gave it, whatever the
-// request says.
+// request says (a request that names no task says nothing).
 func (b *Backend) Register(ctx context.Context, c localapi.Container) error {
 	k := placement.Key{Namespace: c.Namespace, ID: c.ID}
 	task, mask, ok := b.State.Confirm(k)
 	if !ok {
-		return errors.Join(localapi.ErrBadRequest, fmt.Errorf("register %s/%s: %w", c.Namespace, c.ID, ErrNotAdmitted))
+		return localapi.BadRequest(fmt.Errorf("register %s/%s: %w", c.Namespace, c.ID, ErrNotAdmitted))
 	}
-	if c.TaskID != task || c.CapMask != mask {
+	if c.TaskID != "" && (c.TaskID != task || c.CapMask != mask) {
 		b.log().Warn("registration differs from admission; using admission's", "container", c.ID,
 			"task", c.TaskID, "admittedTask", task, "capMask", c.CapMask, "admittedCapMask", mask)
-		c.TaskID, c.CapMask = task, mask
 	}
+	c.TaskID, c.CapMask = task, mask
 	if b.Gate != nil {
 		if err := b.Gate.Register(ctx, c); err != nil {
 			b.State.Remove(k)

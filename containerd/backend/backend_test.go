@@ -60,7 +60,7 @@ func serve(t *testing.T, s policy.Settings) (*localapi.Client, *Backend, *fakeGa
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: localapi.Handler(b)}
+	srv := &http.Server{Handler: localapi.Handler(b, Runtime{Admission: b})}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	return localapi.NewClient(sock), b, g

@@ -10,6 +10,14 @@
 // the same lock. Register confirms a reservation (a container that was not
 // admitted is a bad request, so it is deleted by the wrapper) and then
 // registers its cgroup with the gate, with the task and capability mask
-// admission granted (not the ones the request claims). Unregister forgets a container and
-// is idempotent: the watcher and the wrapper's delete both call it.
+// admission granted (not the ones the request claims). Unregister
+// forgets a container and is idempotent: the watcher and the wrapper's
+// delete both call it.
+//
+// Runtime serves the runtime's two calls around runc create over moatd's
+// admission: Create parses runc's command line, reads the bundle's spec
+// strictly, decides and writes the task's SELinux labels into the spec;
+// Created reads the pid file and registers the init process's cgroup.
+// moatd does this work so that the runtime that containerd's shim
+// starts on create is small C (containerd/runtime/front).
 package backend

@@ -82,7 +82,7 @@ func startMoatdLabels(t *testing.T, s policy.Settings, labels func(string) (poli
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &moatd{backend: b, gate: g, watcher: w, srv: &http.Server{Handler: localapi.Handler(b)}, done: make(chan struct{})}
+	m := &moatd{backend: b, gate: g, watcher: w, srv: &http.Server{Handler: localapi.Handler(b, backend.Runtime{Admission: b})}, done: make(chan struct{})}
 	go m.srv.Serve(l)
 	m.cancel = cancel
 	go func() { m.watcher.Run(ctx); close(m.done) }()

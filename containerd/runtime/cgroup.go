@@ -106,8 +106,8 @@ func unescape(s string) string {
 	return b.String()
 }
 
-// readPid reads runc's --pid-file.
-func readPid(path string) (int, error) {
+// ReadPid reads runc's --pid-file.
+func ReadPid(path string) (int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, fmt.Errorf("read pid file: %w", err)

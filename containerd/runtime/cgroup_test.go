@@ -66,7 +66,7 @@ func TestReadPid(t *testing.T) {
 	for content, ok := range map[string]bool{"42": true, "42\n": true, "x": false, "-1": false, "": false} {
 		p := filepath.Join(dir, "pid")
 		os.WriteFile(p, []byte(content), 0o644)
-		if _, err := readPid(p); (err == nil) != ok {
+		if _, err := ReadPid(p); (err == nil) != ok {
 			t.Errorf("pid file %q: err %v", content, err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/moat-sh/moat/containerd/runtime/apiclient"
@@ -14,104 +13,48 @@ import (
 // ErrRefused marks a container that moatd did not explicitly allow.
 var ErrRefused = errors.New("refused")
 
-// create admits, creates and registers one container.
+// create asks moatd to admit the container (moatd reads and labels the
+// spec), runs runc create, then asks moatd to register it. moat-runc
+// does the same for the command lines whose verb it can tell.
 func (w *Wrapper) create(ctx context.Context, inv Invocation) int {
 	c, err := ParseCreate(inv.Args)
 	if err != nil {
 		return w.fail(inv, err)
 	}
-	resp, err := w.admit(ctx, inv, c)
+	dir, err := os.Getwd()
 	if err != nil {
+		return w.fail(inv, fmt.Errorf("container %s %w: working directory: %w", c.ID, ErrRefused, err))
+	}
+	call := apiclient.RuntimeCall{Dir: dir, Args: slices.Concat(inv.Global, []string{"create"}, inv.Args)}
+	ans, err := w.runtimeCreate(ctx, call)
+	if err != nil {
+		if _, ok := errors.AsType[*apiclient.NoAnswerError](err); ok {
+			err = fmt.Errorf("container %s %w: moatd could not decide: %w", c.ID, ErrRefused, err)
+		}
 		return w.fail(inv, err)
 	}
-	args, pidFile, cleanup, err := withPidFile(inv, c)
-	if err != nil {
-		return w.fail(inv, err)
-	}
-	defer cleanup()
-	code, err := w.runRunc(ctx, args, c.PreserveFDs)
+	call.Args = slices.Concat(inv.Global, []string{"create"}, ans.Extra, inv.Args)
+	code, err := w.runRunc(ctx, call.Args, c.PreserveFDs)
 	if err != nil || code != 0 {
 		return w.fail(inv, err, code) // runc logged its own reason
 	}
-	if err := w.register(ctx, inv, c, pidFile, resp); err != nil {
-		w.forceDelete(inv, c.ID)
-		return w.fail(inv, fmt.Errorf("container %s deleted: %w", c.ID, err))
+	if err := w.runtimeCreated(ctx, call); err != nil {
+		w.forceDelete(inv, ans.ID)
+		return w.fail(inv, fmt.Errorf("container %s deleted: %w", ans.ID, err))
 	}
 	return 0
 }
 
-// admit reads the spec, asks moatd (which decodes it strictly) and
-// writes the labels into the spec.
-func (w *Wrapper) admit(ctx context.Context, inv Invocation, c CreateArgs) (apiclient.AdmitResponse, error) {
-	spec, err := ReadRawSpec(c.Bundle)
-	if err != nil {
-		return apiclient.AdmitResponse{}, fmt.Errorf("container %s %w: %w", c.ID, ErrRefused, err)
-	}
-	resp, err := w.ask(ctx, inv, c.ID, spec)
-	if err != nil {
-		return resp, err
-	}
-	labelled, changed, err := ApplyLabelsJSON(spec, resp.ProcessLabel, resp.MountLabel)
-	if err == nil && changed {
-		err = WriteSpec(c.Bundle, labelled)
-	}
-	if err != nil {
-		return resp, fmt.Errorf("container %s %w: %w", c.ID, ErrRefused, err)
-	}
-	return resp, nil
-}
-
-func (w *Wrapper) ask(ctx context.Context, inv Invocation, id string, spec []byte) (apiclient.AdmitResponse, error) {
+func (w *Wrapper) runtimeCreate(ctx context.Context, call apiclient.RuntimeCall) (apiclient.RuntimeAnswer, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
-	resp, err := w.API.Admit(ctx, apiclient.AdmitRawRequest{
-		ContainerID: id, Namespace: inv.Namespace(), Source: "runtime", Spec: spec,
-	})
-	switch {
-	case err != nil:
-		return resp, fmt.Errorf("container %s %w: moatd could not decide: %w", id, ErrRefused, err)
-	case !resp.Allowed:
-		return resp, fmt.Errorf("container %s %w by moatd: %s", id, ErrRefused, resp.Reason)
-	}
-	return resp, nil
+	return w.API.RuntimeCreate(ctx, call)
 }
 
-// withPidFile returns create's full runc arguments, adding a --pid-file
-// of our own when containerd gave none.
-func withPidFile(inv Invocation, c CreateArgs) ([]string, string, func(), error) {
-	args := slices.Concat(inv.Global, []string{"create"}, inv.Args)
-	if c.PidFile != "" {
-		return args, c.PidFile, func() {}, nil
-	}
-	dir, err := os.MkdirTemp("", "moat-runtime-")
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("pid file: %w", err)
-	}
-	pidFile := filepath.Join(dir, "pid")
-	args = slices.Concat(inv.Global, []string{"create", "--pid-file", pidFile}, inv.Args)
-	return args, pidFile, func() { os.RemoveAll(dir) }, nil
-}
-
-// register finds the container's cgroup and registers it with moatd.
-func (w *Wrapper) register(ctx context.Context, inv Invocation, c CreateArgs, pidFile string, resp apiclient.AdmitResponse) error {
-	pid, err := readPid(pidFile)
-	if err != nil {
-		return err
-	}
-	cgid, _, err := CgroupID(pid)
-	if err != nil {
-		return err
-	}
+func (w *Wrapper) runtimeCreated(ctx context.Context, call apiclient.RuntimeCall) error {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
-	err = w.API.Register(ctx, apiclient.Container{
-		ID: c.ID, Namespace: inv.Namespace(), TaskID: resp.TaskID,
-		CgroupID: cgid, Pid: pid, CapMask: resp.CapMask,
-	})
-	if err != nil {
-		return fmt.Errorf("register with moatd: %w", err)
-	}
-	return nil
+	return w.API.RuntimeCreated(ctx, call)
 }
 
 // forceDelete removes a created container that could not be registered.

@@ -2,19 +2,24 @@
 // place of runc (the runc runtime's BinaryName option), so every container
 // that any containerd client creates passes through it.
 //
-// It parses runc's global flags and verb. On create it reads the bundle's
-// config.json strictly (a malformed spec or an unknown field is refused and
-// nothing is created), asks moatd for admission through the local API,
-// writes the SELinux labels of the answer into the spec, runs the real
-// runc create, finds the container's cgroup v2 id (the inode of the
-// cgroup directory of its init process) and registers it with moatd
-// together with its capability mask before returning, so policy is in
-// place before runc start runs the first user instruction. If moatd cannot
-// be reached or does not explicitly allow, or if registration fails (the
-// container is then deleted), create fails and the reason goes both to
-// stderr and, as a runc-style JSON error entry, to the --log file, where
-// containerd's shim reads it into the error the client prints ("OCI
-// runtime create failed: moat: ...").
+// It parses runc's global flags and verb. On create it asks moatd to
+// admit the command line (moatd reads the bundle's config.json strictly,
+// decides and writes the SELinux labels into it: package
+// containerd/backend's Runtime), runs the real runc create with any
+// arguments moatd added, then asks moatd to register the container
+// (moatd reads the pid file and the cgroup v2 id of the init process)
+// before returning, so policy is in place before runc start runs the
+// first user instruction. If moatd cannot be reached or does not
+// explicitly allow, or if registration fails (the container is then
+// deleted), create fails and the reason goes both to stderr and, as a
+// runc-style JSON error entry, to the --log file, where containerd's
+// shim reads it into the error the client prints ("OCI runtime create
+// failed: moat: ..."). The front, moat-runc, does the same in C for
+// the creates whose verb it can tell, which is all of containerd's.
+//
+// The package also holds what moatd uses on those calls: the command
+// line's parsers, the strict spec reader, ApplyLabelsJSON, WriteSpec,
+// ReadPid and CgroupID.
 //
 // delete unregisters the container, then runs runc delete; a failed
 // unregister is logged and does not block the delete. exec is refused
@@ -27,10 +32,10 @@
 // The containerd namespace of a container is the base name of runc's
 // --root, which containerd's runc shim sets to <root>/<namespace>.
 //
-// containerd's shim starts the wrapper for every runc call (create, start,
-// delete twice per container), and Go runs every linked package's
-// initialisers before main whatever the verb, so the wrapper's cost on the
-// verbs it passes through is its import graph. It talks to moatd through
-// package apiclient, without net or net/http, which keeps it a static
-// executable of some 80 packages; a test keeps it so.
+// The front runs the wrapper for exec, run, restore and the command
+// lines it cannot read; Go runs every linked package's initialisers
+// before main whatever the verb, so its cost is its import graph. It
+// talks to moatd through package apiclient, without net or net/http,
+// which keeps it a static executable of some 80 packages; a test keeps
+// it so.
 package runtime

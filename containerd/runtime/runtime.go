@@ -16,8 +16,8 @@ import (
 // API is the part of moatd's local API the wrapper uses; *apiclient.Client
 // implements it.
 type API interface {
-	Admit(ctx context.Context, req apiclient.AdmitRawRequest) (apiclient.AdmitResponse, error)
-	Register(ctx context.Context, c apiclient.Container) error
+	RuntimeCreate(ctx context.Context, call apiclient.RuntimeCall) (apiclient.RuntimeAnswer, error)
+	RuntimeCreated(ctx context.Context, call apiclient.RuntimeCall) error
 	Unregister(ctx context.Context, namespace, id string) error
 }
 

@@ -34,16 +34,23 @@ func readLimited(path string) ([]byte, error) {
 // this build does not know could grant what admission cannot see, so it
 // is an error, like malformed JSON or trailing data.
 func ReadSpec(bundle string) (*specs.Spec, error) {
+	_, spec, err := LoadSpec(bundle)
+	return spec, err
+}
+
+// LoadSpec is ReadSpec that also returns the file's bytes, for
+// ApplyLabelsJSON.
+func LoadSpec(bundle string) ([]byte, *specs.Spec, error) {
 	path := filepath.Join(bundle, "config.json")
 	data, err := readLimited(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	spec, err := DecodeSpec(data)
 	if err != nil {
-		return nil, fmt.Errorf("malformed OCI spec %s: %w", path, err)
+		return nil, nil, fmt.Errorf("malformed OCI spec %s: %w", path, err)
 	}
-	return spec, nil
+	return data, spec, nil
 }
 
 // DecodeSpec decodes an OCI spec strictly: unknown fields, trailing data
@@ -62,20 +69,6 @@ func DecodeSpec(data []byte) (*specs.Spec, error) {
 		return nil, errors.New("field ociVersion is missing")
 	}
 	return &spec, nil
-}
-
-// ReadRawSpec reads the bundle's config.json for moatd, which decodes it
-// strictly: the wrapper checks only its size and that it is JSON.
-func ReadRawSpec(bundle string) ([]byte, error) {
-	path := filepath.Join(bundle, "config.json")
-	data, err := readLimited(path)
-	if err != nil {
-		return nil, err
-	}
-	if !json.Valid(data) {
-		return nil, fmt.Errorf("malformed OCI spec %s: not JSON", path)
-	}
-	return data, nil
 }
 
 // ApplyLabelsJSON writes the task's SELinux labels into a spec's JSON

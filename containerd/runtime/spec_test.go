@@ -93,11 +93,11 @@ func TestWriteSpecRoundTrip(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("bundle holds %d files, want config.json alone", len(entries))
 	}
-	if _, err := ReadRawSpec(dir); err != nil {
-		t.Errorf("raw read: %v", err)
+	if data, spec, err := LoadSpec(dir); err != nil || spec.Process.SelinuxLabel != "p" || !strings.Contains(string(data), `"selinuxLabel":"p"`) {
+		t.Errorf("load: %q, %+v, %v", data, spec, err)
 	}
 	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"ociVersion":`), 0o644)
-	if _, err := ReadRawSpec(dir); err == nil || !strings.Contains(err.Error(), "malformed OCI spec") {
-		t.Errorf("raw read of broken JSON: %v", err)
+	if _, _, err := LoadSpec(dir); err == nil || !strings.Contains(err.Error(), "malformed OCI spec") {
+		t.Errorf("load of broken JSON: %v", err)
 	}
 }

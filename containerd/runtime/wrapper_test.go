@@ -7,6 +7,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,24 +17,24 @@ import (
 	"github.com/moat-sh/moat/containerd/runtime/apiclient"
 )
 
-// fakeAPI answers admission from a table and records the rest.
+// fakeAPI answers runtime calls from fields and records them.
 type fakeAPI struct {
-	resp         apiclient.AdmitResponse
-	admitErr     error
-	registerErr  error
-	asked        []apiclient.AdmitRawRequest
-	registered   []apiclient.Container
+	answer       apiclient.RuntimeAnswer
+	createErr    error
+	createdErr   error
+	created      []apiclient.RuntimeCall
+	asked        []apiclient.RuntimeCall
 	unregistered []string
 }
 
-func (f *fakeAPI) Admit(_ context.Context, r apiclient.AdmitRawRequest) (apiclient.AdmitResponse, error) {
-	f.asked = append(f.asked, r)
-	return f.resp, f.admitErr
+func (f *fakeAPI) RuntimeCreate(_ context.Context, call apiclient.RuntimeCall) (apiclient.RuntimeAnswer, error) {
+	f.asked = append(f.asked, call)
+	return f.answer, f.createErr
 }
 
-func (f *fakeAPI) Register(_ context.Context, c apiclient.Container) error {
-	f.registered = append(f.registered, c)
-	return f.registerErr
+func (f *fakeAPI) RuntimeCreated(_ context.Context, call apiclient.RuntimeCall) error {
+	f.created = append(f.created, call)
+	return f.createdErr
 }
 
 func (f *fakeAPI) Unregister(_ context.Context, ns, id string) error {
@@ -70,7 +72,7 @@ func newHarness(t *testing.T, config string) *harness {
 	dir := t.TempDir()
 	runc := filepath.Join(dir, "runc")
 	os.WriteFile(runc, []byte(fakeRunc), 0o755)
-	h := &harness{api: &fakeAPI{resp: apiclient.AdmitResponse{Allowed: true, TaskID: "t1", CapMask: 1 << 12}},
+	h := &harness{api: &fakeAPI{answer: apiclient.RuntimeAnswer{ID: "c1"}},
 		bundle: filepath.Join(dir, "bundle"), log: filepath.Join(dir, "log.json"),
 		calls: filepath.Join(dir, "calls"), stderr: &bytes.Buffer{}}
 	os.Mkdir(h.bundle, 0o755)
@@ -83,8 +85,12 @@ func newHarness(t *testing.T, config string) *harness {
 }
 
 func (h *harness) create(id string) int {
-	return h.w.Run(context.Background(), []string{"--root", "/run/containerd/runc/ns1", "--log", h.log,
-		"--log-format", "json", "create", "--bundle", h.bundle, "--pid-file", filepath.Join(h.bundle, "init.pid"), id})
+	return h.w.Run(context.Background(), h.createArgs(id))
+}
+
+func (h *harness) createArgs(id string) []string {
+	return []string{"--root", "/run/containerd/runc/ns1", "--log", h.log,
+		"--log-format", "json", "create", "--bundle", h.bundle, "--pid-file", filepath.Join(h.bundle, "init.pid"), id}
 }
 
 func (h *harness) runcCalls() string {
@@ -112,64 +118,52 @@ func (h *harness) lastLogError(t *testing.T) string {
 
 const plainSpec = `{"ociVersion":"1.2.0","process":{"args":["sh"],"cwd":"/"}}`
 
-func TestCreateAdmitsCreatesAndRegisters(t *testing.T) {
+func TestCreateAsksRunsAndRegisters(t *testing.T) {
 	h := newHarness(t, plainSpec)
-	h.api.resp.ProcessLabel, h.api.resp.MountLabel = "system_u:system_r:moat_task_t:s0:c1,c2", "system_u:object_r:moat_file_t:s0:c1,c2"
+	h.api.answer.Extra = []string{"--no-new-keyring"}
 	if code := h.create("c1"); code != 0 {
 		t.Fatalf("exit %d: %s", code, h.stderr)
 	}
-	if len(h.api.asked) != 1 || h.api.asked[0].Namespace != "ns1" || h.api.asked[0].Source != "runtime" ||
-		string(h.api.asked[0].Spec) != plainSpec {
+	dir, _ := os.Getwd()
+	args := h.createArgs("c1")
+	ran := slices.Concat(args[:7], []string{"--no-new-keyring"}, args[7:])
+	if len(h.api.asked) != 1 || !reflect.DeepEqual(h.api.asked[0], apiclient.RuntimeCall{Dir: dir, Args: args}) {
 		t.Errorf("asked %+v", h.api.asked)
 	}
-	if !strings.Contains(h.runcCalls(), "create --bundle "+h.bundle) {
-		t.Errorf("runc calls %q, want a create", h.runcCalls())
+	if want := strings.Join(ran, " ") + "\n"; h.runcCalls() != want {
+		t.Errorf("runc calls %q, want %q", h.runcCalls(), want)
 	}
-	want, _, _ := CgroupID(os.Getpid())
-	if len(h.api.registered) != 1 || h.api.registered[0] != (apiclient.Container{ID: "c1", Namespace: "ns1",
-		TaskID: "t1", CgroupID: want, Pid: os.Getpid(), CapMask: 1 << 12}) {
-		t.Errorf("registered %+v, want cgroup %d", h.api.registered, want)
-	}
-	spec, err := ReadSpec(h.bundle)
-	if err != nil || spec.Process.SelinuxLabel != h.api.resp.ProcessLabel || spec.Linux.MountLabel != h.api.resp.MountLabel {
-		t.Errorf("spec after create: %+v %v", spec, err)
+	if len(h.api.created) != 1 || !reflect.DeepEqual(h.api.created[0], apiclient.RuntimeCall{Dir: dir, Args: ran}) {
+		t.Errorf("registered %+v, want the command line that ran", h.api.created)
 	}
 }
 
 func TestCreateRefusals(t *testing.T) {
 	tests := []struct {
-		name     string
-		config   string
-		setup    func(*fakeAPI)
-		wantMsg  string
-		askMoatd bool
+		name    string
+		err     error
+		wantMsg string
 	}{
-		{"denied", plainSpec, func(f *fakeAPI) { f.resp = apiclient.AdmitResponse{Reason: "asks for CAP_NET_ADMIN"} },
-			"container c1 refused by moatd: asks for CAP_NET_ADMIN", true},
-		{"moatd down", plainSpec, func(f *fakeAPI) { f.admitErr = errors.New("dial unix: no such file (is moatd running?)") },
-			"moatd could not decide: dial unix: no such file (is moatd running?)", true},
-		{"malformed spec", `{"ociVersion":"1.2.0",`, nil, "malformed OCI spec", false},
+		{"denied", errors.New("container c1 refused by moatd: asks for CAP_NET_ADMIN"),
+			"moat: container c1 refused by moatd: asks for CAP_NET_ADMIN"},
+		{"moatd down", &apiclient.NoAnswerError{Socket: "/run/moat/moatd.sock", Err: errors.New("connect: no such file")},
+			"moat: container c1 refused: moatd could not decide: moatd at /run/moat/moatd.sock: connect: no such file (is moatd running?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, tt.config)
-			if tt.setup != nil {
-				tt.setup(h.api)
-			}
+			h := newHarness(t, plainSpec)
+			h.api.createErr = tt.err
 			if code := h.create("c1"); code == 0 {
 				t.Fatal("created")
 			}
-			if got := h.lastLogError(t); !strings.Contains(got, tt.wantMsg) || !strings.HasPrefix(got, "moat: ") {
+			if got := h.lastLogError(t); got != tt.wantMsg {
 				t.Errorf("log error %q, want %q", got, tt.wantMsg)
 			}
 			if !strings.Contains(h.stderr.String(), tt.wantMsg) {
 				t.Errorf("stderr %q, want %q", h.stderr, tt.wantMsg)
 			}
-			if h.runcCalls() != "" || len(h.api.registered) != 0 {
-				t.Errorf("runc ran (%q) or registered %v", h.runcCalls(), h.api.registered)
-			}
-			if (len(h.api.asked) == 1) != tt.askMoatd {
-				t.Errorf("asked moatd %d times", len(h.api.asked))
+			if h.runcCalls() != "" || len(h.api.created) != 0 {
+				t.Errorf("runc ran (%q) or registered %v", h.runcCalls(), h.api.created)
 			}
 		})
 	}
@@ -177,14 +171,14 @@ func TestCreateRefusals(t *testing.T) {
 
 func TestCreateDeletesWhatCannotBeRegistered(t *testing.T) {
 	h := newHarness(t, plainSpec)
-	h.api.registerErr = errors.New("bpf map full")
+	h.api.createdErr = errors.New("register c1: bpf map full")
 	if code := h.create("c1"); code == 0 {
 		t.Fatal("created")
 	}
 	if !strings.Contains(h.runcCalls(), "delete --force c1") {
 		t.Errorf("runc calls %q, want a forced delete", h.runcCalls())
 	}
-	if got := h.lastLogError(t); !strings.Contains(got, "container c1 deleted: register with moatd: bpf map full") {
+	if got := h.lastLogError(t); got != "moat: container c1 deleted: register c1: bpf map full" {
 		t.Errorf("log error %q", got)
 	}
 }
@@ -195,8 +189,8 @@ func TestCreatePassesRuncFailureOn(t *testing.T) {
 	if code := h.create("c1"); code != 3 {
 		t.Errorf("exit %d, want runc's 3", code)
 	}
-	if len(h.api.registered) != 0 {
-		t.Errorf("registered %v after a failed create", h.api.registered)
+	if len(h.api.created) != 0 {
+		t.Errorf("registered %v after a failed create", h.api.created)
 	}
 }
 

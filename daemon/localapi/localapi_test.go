@@ -11,8 +11,31 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/moat-sh/moat/daemon/localapi/wire"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
+
+// fakeRuntime admits container "ok", refuses "no", cannot decide on any
+// other, and registers only "ok".
+type fakeRuntime struct{}
+
+func (fakeRuntime) Create(_ context.Context, call wire.RuntimeCall) (wire.RuntimeAnswer, error) {
+	switch id := call.Args[len(call.Args)-1]; id {
+	case "ok":
+		return wire.RuntimeAnswer{ID: id, Extra: []string{"--pid-file", call.Dir + "/pid"}}, nil
+	case "no":
+		return wire.RuntimeAnswer{}, Refused(errors.New("container no refused by moatd: asks for CAP_SYS_ADMIN"))
+	default:
+		return wire.RuntimeAnswer{}, errors.New("container " + id + " refused: moatd could not decide")
+	}
+}
+
+func (fakeRuntime) Created(_ context.Context, call wire.RuntimeCall) error {
+	if call.Args[len(call.Args)-1] != "ok" {
+		return BadRequest(errors.New("register: not admitted"))
+	}
+	return nil
+}
 
 type recorder struct {
 	mu         sync.Mutex
@@ -53,7 +76,7 @@ func serve(t *testing.T, b Backend) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: Handler(b)}
+	srv := &http.Server{Handler: Handler(b, fakeRuntime{})}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	return NewClient(sock)
@@ -83,7 +106,7 @@ func TestAdmitRoundTrip(t *testing.T) {
 // TestAdmitDecodesTheSpecStrictly: the wrapper sends config.json as it
 // is, so moatd is where a field admission cannot see is refused.
 func TestAdmitDecodesTheSpecStrictly(t *testing.T) {
-	h := Handler(&recorder{registered: map[string]Container{}})
+	h := Handler(&recorder{registered: map[string]Container{}}, fakeRuntime{})
 	for _, tt := range []struct{ spec, want string }{
 		{`{"ociVersion":"1.2.0","proces":{}}`, `unknown field \"proces\"`},
 		{`{"process":{"args":["sh"]}}`, "ociVersion is missing"},
@@ -124,5 +147,32 @@ func TestClientFailsClosedWithoutDaemon(t *testing.T) {
 	_, err := c.Admit(context.Background(), AdmitRequest{ContainerID: "a", Spec: &specs.Spec{Version: "1.2.0"}})
 	if err == nil || !strings.Contains(err.Error(), "is moatd running?") {
 		t.Errorf("err %v, want one that says moatd is not reachable", err)
+	}
+}
+
+// The runtime's calls: NUL-terminated strings in, plain text or
+// NUL-terminated strings out, with a status that tells refusals, bad
+// requests and failures apart.
+func TestRuntimeCalls(t *testing.T) {
+	h := Handler(&recorder{registered: map[string]Container{}}, fakeRuntime{})
+	for _, tt := range []struct {
+		path, body string
+		code       int
+		want       string
+	}{
+		{"/v1/runtime/create", "/run/b\x00create\x00ok\x00", 200, "ok\x00--pid-file\x00/run/b/pid\x00"},
+		{"/v1/runtime/create", "/run/b\x00create\x00no\x00", 403, "container no refused by moatd: asks for CAP_SYS_ADMIN"},
+		{"/v1/runtime/create", "/run/b\x00create\x00x\x00", 500, "container x refused: moatd could not decide"},
+		{"/v1/runtime/create", "run/b\x00create\x00ok\x00", 400, "must be an absolute path"},
+		{"/v1/runtime/create", "/run/b\x00create\x00ok", 400, "no NUL terminator"},
+		{"/v1/runtime/create", strings.Repeat("/", wire.MaxRuntimeCall+1), 400, "larger than"},
+		{"/v1/runtime/created", "/run/b\x00create\x00ok\x00", 204, ""},
+		{"/v1/runtime/created", "/run/b\x00create\x00no\x00", 400, "register: not admitted"},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", tt.path, strings.NewReader(tt.body)))
+		if rec.Code != tt.code || rec.Body.String() != tt.want && !strings.Contains(rec.Body.String(), tt.want) || tt.want == "" && rec.Body.Len() > 0 {
+			t.Errorf("%s %.40q: %d %q, want %d %q", tt.path, tt.body, rec.Code, rec.Body, tt.code, tt.want)
+		}
 	}
 }

@@ -102,6 +102,7 @@ func TestVMPromises(t *testing.T) {
 	taskA, priv := w.task(w.a), w.task(w.priv)
 	runtimeA, moatd, host := w.trusted(runtimeLabel), w.trusted(moatdLabel), w.trusted(hostLabel)
 	h := func(name string) string { return filepath.Join(w.host, name) }
+	runtimeProc := "/proc/" + strconv.Itoa(w.sleeper(t, runtimeA)) + "/cgroup"
 	cases := []struct {
 		name string
 		who  actor
@@ -130,6 +131,10 @@ func TestVMPromises(t *testing.T) {
 		{"runtime labels a file for a task", runtimeA, []string{"relabel", h("relabel-me"), w.x.Mount}, "ok"},
 		{"task relabels its file to another pair", taskA, []string{"relabel", "/a/file", w.b.Mount}, "EACCES"},
 		{"host labels a file for a task", host, []string{"relabel", h("relabel-me"), w.a.Mount}, "EACCES"},
+		{"host rewrites a bundle's spec", host, []string{"respec", h("bundle")}, "EACCES"},
+		{"moatd labels a bundle's spec", moatd, []string{"respec", h("bundle")}, "ok"},
+		{"host reads a runtime process's cgroup", host, []string{"read", runtimeProc}, "EACCES"},
+		{"moatd reads a runtime process's cgroup", moatd, []string{"read", runtimeProc}, "ok"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -160,6 +160,9 @@ func (w *world) buildHost(t *testing.T) {
 	writeLabelled(t, filepath.Join(w.host, "secret"), fileLabel("moat_secret_t", "s0"))
 	writeLabelled(t, filepath.Join(w.host, "state"), fileLabel("moat_state_t", "s0"))
 	writeLabelled(t, filepath.Join(w.host, "relabel-me"), "")
+	bundle := filepath.Join(w.host, "bundle")
+	mkdirLabelled(t, bundle, fileLabel("moat_runtime_state_t", "s0"))
+	writeLabelled(t, filepath.Join(bundle, "config.json"), fileLabel("moat_runtime_state_t", "s0"))
 }
 
 // buildRoot lays out the task root: labelled task_file_t at s0, with

@@ -3,6 +3,7 @@ package apiclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -19,16 +20,38 @@ func New(path string) *Client {
 	return &Client{socket: path}
 }
 
-// Admit asks for admission. Any error means the container must not start.
-func (c *Client) Admit(ctx context.Context, req AdmitRawRequest) (AdmitResponse, error) {
-	var resp AdmitResponse
-	err := c.do(ctx, "POST", "/v1/admit", req, &resp)
-	return resp, err
+// RuntimeCreate asks moatd to admit a runc create (Runtime.Create in
+// package containerd/backend). Any error means runc must not run.
+func (c *Client) RuntimeCreate(ctx context.Context, call RuntimeCall) (RuntimeAnswer, error) {
+	var ans RuntimeAnswer
+	body, err := c.call(ctx, "/v1/runtime/create", call)
+	if err == nil {
+		err = ans.UnmarshalBinary(body)
+	}
+	return ans, err
 }
 
-// Register tells moatd about a created container.
-func (c *Client) Register(ctx context.Context, ctr Container) error {
-	return c.do(ctx, "POST", "/v1/containers", ctr, nil)
+// RuntimeCreated asks moatd to register the container that runc created.
+func (c *Client) RuntimeCreated(ctx context.Context, call RuntimeCall) error {
+	_, err := c.call(ctx, "/v1/runtime/created", call)
+	return err
+}
+
+// call posts a runtime call; an answer that is not a 2xx is an error
+// with moatd's message, which is plain text.
+func (c *Client) call(ctx context.Context, path string, call RuntimeCall) ([]byte, error) {
+	body, err := call.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := roundTrip(ctx, c.socket, "POST", path, "application/octet-stream", body)
+	if err != nil {
+		return nil, &NoAnswerError{Socket: c.socket, Err: err}
+	}
+	if resp.code < 200 || resp.code >= 300 {
+		return nil, errors.New(string(resp.body))
+	}
+	return resp.body, nil
 }
 
 // Unregister tells moatd that a container is gone.
@@ -48,9 +71,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		body = b
 	}
-	resp, err := roundTrip(ctx, c.socket, method, path, body)
+	resp, err := roundTrip(ctx, c.socket, method, path, "application/json", body)
 	if err != nil {
-		return fmt.Errorf("moatd at %s: %w (is moatd running?)", c.socket, err)
+		return &NoAnswerError{Socket: c.socket, Err: err}
 	}
 	if resp.code < 200 || resp.code >= 300 {
 		var e wire.Error
@@ -65,3 +88,15 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	return nil
 }
+
+// NoAnswerError is a call that moatd did not answer.
+type NoAnswerError struct {
+	Socket string
+	Err    error
+}
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("moatd at %s: %v (is moatd running?)", e.Socket, e.Err)
+}
+
+func (e *NoAnswerError) Unwrap() error { return e.Err }

@@ -2,7 +2,6 @@ package apiclient
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -13,30 +12,37 @@ import (
 	"time"
 
 	"github.com/moat-sh/moat/daemon/localapi"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// backend answers from fields and records what it was asked.
+// backend answers from fields and records what it was asked: it is both
+// moatd's Backend (of which the client uses Unregister) and its Runtime.
 type backend struct {
-	resp         localapi.AdmitResponse
+	answer       RuntimeAnswer
 	err          error
-	asked        []localapi.AdmitRequest
-	registered   []localapi.Container
+	calls        []string
 	unregistered []string
 }
 
-func (b *backend) Admit(_ context.Context, r localapi.AdmitRequest) (localapi.AdmitResponse, error) {
-	b.asked = append(b.asked, r)
-	return b.resp, b.err
+func (b *backend) Admit(context.Context, localapi.AdmitRequest) (localapi.AdmitResponse, error) {
+	return localapi.AdmitResponse{}, errors.New("the runtime does not call admit")
 }
 
-func (b *backend) Register(_ context.Context, c localapi.Container) error {
-	b.registered = append(b.registered, c)
-	return b.err
+func (b *backend) Register(context.Context, localapi.Container) error {
+	return errors.New("the runtime does not call register")
 }
 
 func (b *backend) Unregister(_ context.Context, ns, id string) error {
 	b.unregistered = append(b.unregistered, ns+"|"+id)
+	return b.err
+}
+
+func (b *backend) Create(_ context.Context, call RuntimeCall) (RuntimeAnswer, error) {
+	b.calls = append(b.calls, "create "+call.Dir+" "+strings.Join(call.Args, " "))
+	return b.answer, b.err
+}
+
+func (b *backend) Created(_ context.Context, call RuntimeCall) error {
+	b.calls = append(b.calls, "created "+call.Dir+" "+strings.Join(call.Args, " "))
 	return b.err
 }
 
@@ -48,42 +54,45 @@ func serve(t *testing.T, b *backend) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: localapi.Handler(b)}
+	srv := &http.Server{Handler: localapi.Handler(b, b)}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	return New(path)
 }
 
-func TestAdmitAgainstLocalAPI(t *testing.T) {
-	b := &backend{resp: localapi.AdmitResponse{Allowed: true, TaskID: "t1",
-		ProcessLabel: "system_u:system_r:moat_t:s0", MountLabel: "system_u:object_r:moat_file_t:s0", CapMask: 1<<12 | 1<<21}}
+func TestRuntimeCallsAgainstLocalAPI(t *testing.T) {
+	b := &backend{answer: RuntimeAnswer{ID: "c1", Extra: []string{"--pid-file", "/b/moat-init.pid"}}}
 	c := serve(t, b)
-	spec := &specs.Spec{Version: "1.0.2", Process: &specs.Process{Args: []string{"/bin/true"}}}
-	raw := json.RawMessage(`{"ociVersion":"1.0.2","process":{"args":["/bin/true"]}}`)
-	resp, err := c.Admit(context.Background(), AdmitRawRequest{ContainerID: "c1", Namespace: "default", Source: "runtime", Spec: raw})
-	if err != nil {
+	call := RuntimeCall{Dir: "/run/x", Args: []string{"--root", "/r/default", "create", "--bundle", "b", "c1"}}
+	ans, err := c.RuntimeCreate(context.Background(), call)
+	if err != nil || !reflect.DeepEqual(ans, b.answer) {
+		t.Fatalf("answer %+v, %v; want %+v", ans, err, b.answer)
+	}
+	if err := c.RuntimeCreated(context.Background(), call); err != nil {
 		t.Fatal(err)
 	}
-	want := b.resp
-	if resp != want {
-		t.Errorf("answer %+v, want %+v", resp, want)
-	}
-	if len(b.asked) != 1 || b.asked[0].ContainerID != "c1" || b.asked[0].Namespace != "default" ||
-		b.asked[0].Source != "runtime" || !reflect.DeepEqual(b.asked[0].Spec, spec) {
-		t.Errorf("moatd was asked %+v", b.asked)
+	want := []string{"create /run/x --root /r/default create --bundle b c1", "created /run/x --root /r/default create --bundle b c1"}
+	if !reflect.DeepEqual(b.calls, want) {
+		t.Errorf("moatd was called %q, want %q", b.calls, want)
 	}
 }
 
-func TestRegisterAndUnregister(t *testing.T) {
+// A refusal's error is moatd's message, as it is.
+func TestRuntimeRefusalIsTheMessage(t *testing.T) {
+	msg := "container c1 refused by moatd: it asks for CAP_SYS_ADMIN"
+	c := serve(t, &backend{err: localapi.Refused(errors.New(msg))})
+	_, err := c.RuntimeCreate(context.Background(), RuntimeCall{Dir: "/", Args: []string{"create", "c1"}})
+	if err == nil || err.Error() != msg {
+		t.Errorf("error %v, want %q", err, msg)
+	}
+	if _, ok := errors.AsType[*NoAnswerError](err); ok {
+		t.Error("a refusal is a NoAnswerError")
+	}
+}
+
+func TestUnregister(t *testing.T) {
 	b := &backend{}
 	c := serve(t, b)
-	ctr := Container{ID: "c1", Namespace: "k8s.io", TaskID: "t1", CgroupID: 4242, Pid: 17, CapMask: 1 << 12}
-	if err := c.Register(context.Background(), ctr); err != nil {
-		t.Fatal(err)
-	}
-	if len(b.registered) != 1 || b.registered[0] != ctr {
-		t.Errorf("registered %+v, want %+v", b.registered, ctr)
-	}
 	if err := c.Unregister(context.Background(), "a b&c", "id/with?odd#chars"); err != nil {
 		t.Fatal(err)
 	}
@@ -114,19 +123,11 @@ func TestErrorAnswers(t *testing.T) {
 	}
 }
 
-func TestRefusedAdmissionIsNotAnError(t *testing.T) {
-	c := serve(t, &backend{resp: localapi.AdmitResponse{Reason: "CAP_SYS_ADMIN is not granted"}})
-	resp, err := c.Admit(context.Background(), AdmitRawRequest{ContainerID: "c1", Spec: json.RawMessage(`{"ociVersion":"1.0.2"}`)})
-	if err != nil || resp.Allowed || resp.Reason != "CAP_SYS_ADMIN is not granted" {
-		t.Errorf("answer %+v, %v; want a refusal with its reason", resp, err)
-	}
-}
-
 func TestNoMoatd(t *testing.T) {
 	c := New(filepath.Join(t.TempDir(), "absent.sock"))
-	_, err := c.Admit(context.Background(), AdmitRawRequest{ContainerID: "c1", Spec: json.RawMessage(`{"ociVersion":"1.0.2"}`)})
-	if err == nil || !strings.Contains(err.Error(), "is moatd running?") || !strings.Contains(err.Error(), "absent.sock") {
-		t.Errorf("error %v, want one naming the socket and asking whether moatd runs", err)
+	_, err := c.RuntimeCreate(context.Background(), RuntimeCall{Dir: "/", Args: []string{"create", "c1"}})
+	if _, ok := errors.AsType[*NoAnswerError](err); !ok || !strings.Contains(err.Error(), "is moatd running?") || !strings.Contains(err.Error(), "absent.sock") {
+		t.Errorf("error %v, want a NoAnswerError naming the socket and asking whether moatd runs", err)
 	}
 }
 
@@ -156,7 +157,7 @@ func TestDeadlineBoundsTheCall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	t0 := time.Now()
-	err := c.Register(ctx, Container{ID: "c1", CgroupID: 1})
+	err := c.RuntimeCreated(ctx, RuntimeCall{Dir: "/", Args: []string{"create", "c1"}})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %v, want one wrapping context.DeadlineExceeded", err)
 	}

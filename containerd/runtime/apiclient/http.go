@@ -23,13 +23,13 @@ type response struct {
 
 // roundTrip sends one HTTP/1.0 request over a new connection to the
 // socket and reads the answer to the end of the connection.
-func roundTrip(ctx context.Context, socket, method, path string, body []byte) (response, error) {
+func roundTrip(ctx context.Context, socket, method, path, contentType string, body []byte) (response, error) {
 	conn, err := dial(ctx, socket)
 	if err != nil {
 		return response{}, err
 	}
 	defer conn.Close()
-	if _, err := conn.Write(request(method, path, body)); err != nil {
+	if _, err := conn.Write(request(method, path, contentType, body)); err != nil {
 		return response{}, fmt.Errorf("send %s %s: %w", method, path, ctxErr(ctx, err))
 	}
 	raw, err := io.ReadAll(io.LimitReader(conn, maxResponse+1))
@@ -44,11 +44,11 @@ func roundTrip(ctx context.Context, socket, method, path string, body []byte) (r
 
 // request is an HTTP/1.0 request: the server closes the connection after
 // its answer and never chunks it.
-func request(method, path string, body []byte) []byte {
+func request(method, path, contentType string, body []byte) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s %s HTTP/1.0\r\nHost: moatd\r\n", method, path)
 	if body != nil {
-		fmt.Fprintf(&b, "Content-Type: application/json\r\nContent-Length: %d\r\n", len(body))
+		fmt.Fprintf(&b, "Content-Type: %s\r\nContent-Length: %d\r\n", contentType, len(body))
 	}
 	b.WriteString("\r\n")
 	b.Write(body)

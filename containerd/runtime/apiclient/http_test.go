@@ -43,8 +43,8 @@ func TestRequest(t *testing.T) {
 	tests := []struct {
 		name, method, path, body, want string
 	}{
-		{"with body", "POST", "/v1/admit", `{"a":1}`,
-			"POST /v1/admit HTTP/1.0\r\nHost: moatd\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}"},
+		{"with body", "POST", "/v1/runtime/create", "/\x00c1\x00",
+			"POST /v1/runtime/create HTTP/1.0\r\nHost: moatd\r\nContent-Type: application/octet-stream\r\nContent-Length: 5\r\n\r\n/\x00c1\x00"},
 		{"without", "DELETE", "/v1/containers/c1?namespace=ns", "",
 			"DELETE /v1/containers/c1?namespace=ns HTTP/1.0\r\nHost: moatd\r\n\r\n"},
 	}
@@ -54,7 +54,7 @@ func TestRequest(t *testing.T) {
 			if tt.body != "" {
 				body = []byte(tt.body)
 			}
-			if got := string(request(tt.method, tt.path, body)); got != tt.want {
+			if got := string(request(tt.method, tt.path, "application/octet-stream", body)); got != tt.want {
 				t.Errorf("request %q, want %q", got, tt.want)
 			}
 		})

@@ -7,7 +7,6 @@ const DefaultSocket = wire.DefaultSocket
 
 // The local API's types (package wire, shared with the server).
 type (
-	AdmitRawRequest = wire.AdmitRawRequest
-	AdmitResponse   = wire.AdmitResponse
-	Container       = wire.Container
+	RuntimeCall   = wire.RuntimeCall
+	RuntimeAnswer = wire.RuntimeAnswer
 )

@@ -40,14 +40,14 @@ func TestRoutes(t *testing.T) {
 		{[]string{"--root=/run/r", "kill", "c1", "9"}, "runc"},
 		{[]string{"--systemd-cgroup", "--debug", "state", "c1"}, "runc"},
 		{[]string{"features"}, "runc"},
-		{[]string{"--root", "/run/r", "create", "--bundle", "/b", "c1"}, "wrapper"},
 		{[]string{"exec", "--process", "/p.json", "c1"}, "wrapper"},
 		{[]string{"run", "c1"}, "wrapper"},
 		{[]string{"restore", "c1"}, "wrapper"},
 		{[]string{"checkpoint", "c1"}, "wrapper"},
-		// --root takes "start" as its value: the verb is create.
-		{[]string{"--root", "start", "create", "c1"}, "wrapper"},
-		{[]string{"-root", "/run/r", "start", "c1"}, "wrapper"}, // a form it does not know
+		// --root takes "start" as its value: the verb is exec.
+		{[]string{"--root", "start", "exec", "c1"}, "wrapper"},
+		{[]string{"-root", "/run/r", "create", "c1"}, "wrapper"}, // create, but the front cannot tell
+		{[]string{"-root", "/run/r", "start", "c1"}, "wrapper"},  // a form it does not know
 		{[]string{"--debug=true", "start", "c1"}, "wrapper"},
 		{[]string{"--", "start", "c1"}, "wrapper"},
 		{[]string{"--rootless"}, "wrapper"},
@@ -99,7 +99,7 @@ func TestWrapperMissing(t *testing.T) {
 	if err := Build(context.Background(), front); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(front, "create", "c1").CombinedOutput()
+	out, err := exec.Command(front, "exec", "c1").CombinedOutput()
 	want := "exec " + filepath.Join(filepath.Dir(front), "moat-runtime") + ": No such file or directory"
 	if err == nil || !strings.Contains(string(out), want) {
 		t.Fatalf("err %v, output %q; want %q", err, out, want)
@@ -114,7 +114,7 @@ func TestThroughSymlink(t *testing.T) {
 	if err := os.Symlink(front, link); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(link, "create", "c1")
+	cmd := exec.Command(link, "exec", "c1")
 	cmd.Env = []string{"MOAT_RUNC=" + runc}
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "wrapper "+filepath.Join(filepath.Dir(front), "moat-runtime")) {

@@ -1,10 +1,6 @@
 package wire
 
-import (
-	"encoding/json"
-
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-)
+import specs "github.com/opencontainers/runtime-spec/specs-go"
 
 // DefaultSocket is where moatd serves the local API.
 const DefaultSocket = "/run/moat/moatd.sock"
@@ -47,14 +43,3 @@ type Error struct {
 
 // MaxSpec bounds an OCI spec; a large real one is a few hundred KiB.
 const MaxSpec = 8 << 20
-
-// AdmitRawRequest is AdmitRequest's body with the spec as the bundle's
-// config.json bytes: the runtime wrapper, started for every runc call,
-// does not decode the spec (a cold decode of its type tree costs a
-// millisecond); moatd decodes it as AdmitRequest, strictly.
-type AdmitRawRequest struct {
-	ContainerID string          `json:"containerID"`
-	Namespace   string          `json:"namespace,omitempty"`
-	Source      string          `json:"source"`
-	Spec        json.RawMessage `json:"spec"`
-}
