@@ -15,20 +15,18 @@ func (d *Driver) admission(ctx context.Context) ([]Row, error) {
 	res, _, err := d.goTest(ctx, filepath.Join(d.Out, "containerd.log"), nil,
 		"-run", "^$", "-bench", "^BenchmarkCreateStartDelete$", "-benchtime", "1x", "-timeout", "10m", "./containerd/e2e")
 	d.note("Admission: ctr run --rm of busybox /bin/true against real containerd " +
-		"(containerd/e2e's harness), through the runtime (the moat-runc front and moat-runtime) with moatd's local API " +
-		"and the real decision, against " +
+		"(containerd/e2e's harness), through moat's runtime (the moat-runc front, which has moatd admit, label and " +
+		"register the container over its local API with the real decision), against " +
 		"the shim calling Debian's runc directly; 50 rounds, the order alternating. The watcher's event loop is " +
 		"off: it would kill the runc baseline's containers as a bypass.")
 	if err == nil {
-		rows = ratioRows(res.Samples, []string{"create+start+delete"}, []string{"runc", "moat-runtime"}, "runc",
+		rows = ratioRows(res.Samples, []string{"create+start+delete"}, []string{"runc", "moat"}, "runc",
 			func(string, string) *Goal { return &Goal{Max: 1.05, Text: "≤ 1.05"} })
 		for i := range rows {
-			if rows[i].Config == "moat-runtime" {
-				rows[i].Note = "what the wrapper adds is fixed, not proportional, about 5 ms when traced: on create " +
-					"moat-runtime's Go start (1.6–1.8 ms beside containerd's work), the spec read (0.3 ms), the admission " +
-					"round trip to moatd (2.2 ms, containerd's answer for the container's labels 0.8 of it) and, once runc " +
-					"has created the container, its registration (0.8 ms); and the exec of the moat-runc front before " +
-					"each of the shim's four runc calls (musl's start-up: no more than the exec)"
+			if rows[i].Config == "moat" {
+				rows[i].Note = "what moat adds is fixed, not proportional: the exec of the moat-runc front (C, musl) " +
+					"before each of the shim's four runc calls, and on create its two calls to moatd, which reads, " +
+					"decides on and labels the spec, then registers the cgroup; no Go program starts on the shim's calls"
 			}
 		}
 	}

@@ -22,20 +22,20 @@ import (
 const benchRounds = 50
 
 // BenchmarkCreateStartDelete: one container created, started, waited for
-// and deleted by ctr (ctr run --rm, /bin/true) through the moat-runtime
-// wrapper with moatd's admission, then the same with containerd's shim
+// and deleted by ctr (ctr run --rm, /bin/true) through moat's runtime
+// (the moat-runc front, which asks moatd), then the same with containerd's shim
 // calling Debian's runc directly (--runc-binary), interleaved over
 // benchRounds rounds. Each run prints a sample line for make bench.
 func BenchmarkCreateStartDelete(b *testing.B) {
 	startMoatdB(b, policy.Settings{Name: "bench"})
 	runs := map[string][]string{
-		"moat-runtime": nil,
-		"runc":         {"--runc-binary", realRunc},
+		"moat": nil,
+		"runc": {"--runc-binary", realRunc},
 	}
-	for _, cfg := range []string{"moat-runtime", "runc"} { // warm both paths
+	for _, cfg := range []string{"moat", "runc"} { // warm both paths
 		benchRun(b, runs[cfg])
 	}
-	order := []string{"runc", "moat-runtime"}
+	order := []string{"runc", "moat"}
 	for round := range benchRounds {
 		slices.Reverse(order) // A B B A A B ...: neither always runs first
 		for _, cfg := range order {
@@ -84,7 +84,7 @@ func startMoatdB(b *testing.B, s policy.Settings) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := &http.Server{Handler: localapi.Handler(be)}
+	srv := &http.Server{Handler: localapi.Handler(be, backend.Runtime{Admission: be})}
 	go srv.Serve(l)
 	b.Cleanup(func() { w.Close(); srv.Close(); os.Remove(e.moatd) })
 }
