@@ -17,7 +17,7 @@ func (d *Driver) admission(ctx context.Context) ([]Row, error) {
 	d.note("Admission: ctr run --rm of busybox /bin/true against real containerd " +
 		"(containerd/e2e's harness), through moat's runtime (the moat-runc front, which has moatd admit, label and " +
 		"register the container over its local API with the real decision), against " +
-		"the shim calling Debian's runc directly; 50 rounds, the order alternating. The watcher's event loop is " +
+		"the shim calling Debian's runc directly; 150 rounds, the order alternating. The watcher's event loop is " +
 		"off: it would kill the runc baseline's containers as a bypass.")
 	if err == nil {
 		rows = ratioRows(res.Samples, []string{"create+start+delete"}, []string{"runc", "moat"}, "runc",
