@@ -306,26 +306,40 @@ static int exchange(int fd, const char *path, const char *body, size_t len, stru
 	int n = snprintf(head, sizeof head,
 		"POST %s HTTP/1.0\r\nHost: moatd\r\nContent-Type: application/octet-stream\r\nContent-Length: %zu\r\n\r\n",
 		path, len);
-	if (send_all(fd, head, n, deadline) < 0 || send_all(fd, body, len, deadline) < 0)
-		return fail(err, cap, "send: %s", strerror(errno));
+	/*
+	 * A send that fails may still have an answer behind it: a moatd that
+	 * does not know the path answers before it reads the body, and
+	 * closes.
+	 */
+	int sent = send_all(fd, head, n, deadline) == 0 && send_all(fd, body, len, deadline) == 0;
+	int send_errno = errno;
 	static char raw[MAX_CALL + 1024];
 	size_t got = 0;
 	for (;;) {
-		if (wait_fd(fd, POLLIN, deadline) < 0)
+		if (wait_fd(fd, POLLIN, deadline) < 0) {
+			if (!sent)
+				break;
 			return fail(err, cap, "read answer: %s", strerror(errno));
+		}
 		ssize_t r = recv(fd, raw + got, sizeof raw - got, MSG_DONTWAIT);
-		if (r == 0)
+		if (r == 0 || (r < 0 && errno == ECONNRESET && got > 0))
 			break;
-		if (r < 0 && errno != EINTR && errno != EAGAIN)
+		if (r < 0 && errno != EINTR && errno != EAGAIN) {
+			if (!sent)
+				break;
 			return fail(err, cap, "read answer: %s", strerror(errno));
+		}
 		if (r > 0 && (got += r) == sizeof raw)
 			return fail(err, cap, "answer larger than %zu bytes", sizeof raw);
 	}
 	raw[got] = '\0';
 	char *end = memmem(raw, got, "\r\n\r\n", 4);
 	int status = 0;
-	if (!end || sscanf(raw, "HTTP/1.%*1[01] %3d", &status) != 1 || status < 100)
+	if (!end || sscanf(raw, "HTTP/1.%*1[01] %3d", &status) != 1 || status < 100) {
+		if (!sent)
+			return fail(err, cap, "send: %s", strerror(send_errno));
 		return fail(err, cap, "malformed HTTP answer");
+	}
 	a->len = raw + got - (end + 4);
 	if (a->len > MAX_CALL)
 		return fail(err, cap, "answer larger than %d bytes", MAX_CALL);
