@@ -44,11 +44,11 @@ func (c *Client) call(ctx context.Context, path string, call RuntimeCall) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	resp, err := roundTrip(ctx, c.socket, "POST", path, "application/octet-stream", body)
+	resp, err := c.send(ctx, "POST", path, "application/octet-stream", body)
 	if err != nil {
-		return nil, &NoAnswerError{Socket: c.socket, Err: err}
+		return nil, err
 	}
-	if resp.code < 200 || resp.code >= 300 {
+	if !resp.ok() {
 		return nil, errors.New(string(resp.body))
 	}
 	return resp.body, nil
@@ -57,36 +57,22 @@ func (c *Client) call(ctx context.Context, path string, call RuntimeCall) ([]byt
 // Unregister tells moatd that a container is gone.
 func (c *Client) Unregister(ctx context.Context, namespace, id string) error {
 	path := "/v1/containers/" + url.PathEscape(id) + "?namespace=" + url.QueryEscape(namespace)
-	return c.do(ctx, "DELETE", path, nil, nil)
+	resp, err := c.send(ctx, "DELETE", path, "", nil)
+	if err != nil || resp.ok() {
+		return err
+	}
+	var e wire.Error
+	json.Unmarshal(resp.body, &e)
+	return fmt.Errorf("moatd: DELETE %s: %s: %s", path, resp.status, e.Error)
 }
 
-// do makes one call: in (if not nil) is the JSON body, out (if not nil)
-// receives the JSON answer.
-func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body []byte
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("moatd: %s %s: encode request: %w", method, path, err)
-		}
-		body = b
-	}
-	resp, err := roundTrip(ctx, c.socket, method, path, "application/json", body)
+// send makes one exchange with moatd.
+func (c *Client) send(ctx context.Context, method, path, contentType string, body []byte) (response, error) {
+	resp, err := roundTrip(ctx, c.socket, method, path, contentType, body)
 	if err != nil {
-		return &NoAnswerError{Socket: c.socket, Err: err}
+		return resp, &NoAnswerError{Socket: c.socket, Err: err}
 	}
-	if resp.code < 200 || resp.code >= 300 {
-		var e wire.Error
-		json.Unmarshal(resp.body, &e)
-		return fmt.Errorf("moatd: %s %s: %s: %s", method, path, resp.status, e.Error)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(resp.body, out); err != nil {
-		return fmt.Errorf("moatd: %s %s: decode answer: %w", method, path, err)
-	}
-	return nil
+	return resp, nil
 }
 
 // NoAnswerError is a call that moatd did not answer.

@@ -21,6 +21,9 @@ type response struct {
 	body   []byte
 }
 
+// ok is a 2xx.
+func (r response) ok() bool { return r.code >= 200 && r.code < 300 }
+
 // roundTrip sends one HTTP/1.0 request over a new connection to the
 // socket and reads the answer to the end of the connection.
 func roundTrip(ctx context.Context, socket, method, path, contentType string, body []byte) (response, error) {
