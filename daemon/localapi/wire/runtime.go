@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // RuntimeCall is a runc command line that the runtime (moat-runc, or
@@ -71,7 +72,7 @@ func (a *RuntimeAnswer) UnmarshalBinary(b []byte) error {
 func joinNUL(fields []string) ([]byte, error) {
 	var b bytes.Buffer
 	for _, f := range fields {
-		if bytes.IndexByte([]byte(f), 0) >= 0 {
+		if strings.IndexByte(f, 0) >= 0 {
 			return nil, fmt.Errorf("%q holds a NUL byte", f)
 		}
 		b.WriteString(f)
@@ -81,14 +82,11 @@ func joinNUL(fields []string) ([]byte, error) {
 }
 
 func splitNUL(b []byte) ([]string, error) {
-	if len(b) > 0 && b[len(b)-1] != 0 {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if b[len(b)-1] != 0 {
 		return nil, errors.New("the last string has no NUL terminator")
 	}
-	var out []string
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, 0)
-		out = append(out, string(b[:i]))
-		b = b[i+1:]
-	}
-	return out, nil
+	return strings.Split(string(b[:len(b)-1]), "\x00"), nil
 }
