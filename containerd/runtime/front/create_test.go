@@ -80,16 +80,23 @@ func newWorld(t *testing.T, s policy.Settings, spec *specs.Spec) *world {
 			return policy.SELinuxLabels{Process: "p:" + task, Mount: "m:" + task}, nil
 		},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	l, err := net.Listen("unix", w.socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: localapi.Handler(w.b, backend.Runtime{Admission: w.b})}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
+	serveUnix(t, w.socket, localapi.Handler(w.b, backend.Runtime{Admission: w.b}))
 	w.env = []string{"MOAT_RUNC=" + runc, "MOAT_SOCKET=" + w.socket, "FAKE_CALLS=" + w.calls,
 		"FAKE_PID=" + strconv.Itoa(os.Getpid())}
 	return w
+}
+
+// serveUnix serves h over HTTP on a new unix socket at path until the
+// test ends.
+func serveUnix(t *testing.T, path string, h http.Handler) {
+	t.Helper()
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
 }
 
 // create runs the front as containerd's shim runs it, in the world's
@@ -283,13 +290,7 @@ func TestCreateDeletesWhatCannotBeRegistered(t *testing.T) {
 func TestCreateOlderMoatd(t *testing.T) {
 	w := newWorld(t, policy.Settings{Name: "p"}, plain())
 	sock := filepath.Join(w.dir, "old.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.NotFoundHandler()}
-	go srv.Serve(l)
-	defer srv.Close()
+	serveUnix(t, sock, http.NotFoundHandler())
 	code, out := w.create(t, "c1", "MOAT_SOCKET="+sock)
 	want := "moat: container c1 refused: moatd answered 404 to /v1/runtime/create: 404 page not found"
 	if code != 1 || !strings.Contains(out, want) || w.runcCalls() != "" {
