@@ -11,14 +11,26 @@ import (
 // attestPace is the rate the paced pass offers, and the p99 target's.
 const attestPace = 5000
 
+// flushLimit, in ms, is the disk control's bound: the paced pass offers
+// 10,000 reports at 5,000/s, so 1% of them arrive in 20 ms, and a disk
+// that holds every commit that long decides the pass's p99 by itself.
+const flushLimit = 20
+
+var (
+	pacedP99 = fmt.Sprintf("attest p99 paced at %d/s", attestPace)
+	flushCtl = fmt.Sprintf("disk flush beside, paced at %d/s, longest", attestPace)
+)
+
 func attestGoal(what, config string) *Goal {
 	switch {
 	case what == "attest reports/s" && config == "sqlite":
 		return &Goal{Min: 5000, OnValue: true, Text: "≥ 5,000 (stretch 10,000)"}
 	case what == "attest reports/s" && config == "postgres":
 		return &Goal{Min: 10000, OnValue: true, Text: "≥ 10,000 (batching)"}
-	case strings.HasPrefix(what, "attest p99 paced"):
+	case what == pacedP99:
 		return &Goal{Max: 50, OnValue: true, Text: "≤ 50 ms at 5,000/s"}
+	case what == flushCtl:
+		return &Goal{Max: flushLimit, OnValue: true, Text: fmt.Sprintf("≤ %d ms (control)", flushLimit)}
 	case strings.HasPrefix(what, "attest served paced"):
 		return &Goal{Min: 0.95 * attestPace, OnValue: true, Text: "≈ 5,000 offered"}
 	}
@@ -76,6 +88,9 @@ func attestRows(ms []sample.Metric) []Row {
 		if r.Note == "" {
 			cpuBound(&r, g, median(idx[key{"attest per CPU-second", m.Config}]))
 		}
+		if m.What == pacedP99 && strings.HasSuffix(r.Met, "over)") {
+			diskNoise(&r, g, idx[k], idx[key{flushCtl, m.Config}])
+		}
 		rows = append(rows, r)
 	}
 	return rows
@@ -126,6 +141,41 @@ func attestNote(r *Row, g *Goal, ceiling, served float64) {
 		r.Met = "no (rate not reached)"
 		r.Note = fmt.Sprintf("the server kept up with only %.0f/s of the %d/s offered (median of the rounds): "+
 			"this p99 is not at the target rate", served, attestPace)
+	}
+}
+
+// diskNoise judges a paced p99 over its target again without the
+// rounds whose disk control flushed slower than flushLimit: their p99
+// is the disk's. When the other rounds meet the target, the miss is
+// noise, and the row says so with the figures; when they miss it too,
+// the miss stands, and the note gives their median as well.
+func diskNoise(r *Row, g *Goal, p99s, flush map[int]float64) {
+	var clean []float64
+	var stalled []int
+	longest := 0.0
+	for round, v := range p99s {
+		f, ok := flush[round]
+		if ok && f > flushLimit {
+			stalled = append(stalled, round)
+			longest = max(longest, f)
+			continue
+		}
+		clean = append(clean, v)
+	}
+	if len(stalled) == 0 {
+		return
+	}
+	r.Note = fmt.Sprintf("in %d of %d rounds the disk control beside the pass waited up to %.0f ms for one flush "+
+		"(over its %d ms bound), and every commit waited with it", len(stalled), len(p99s), longest, flushLimit)
+	if len(clean) == 0 {
+		r.Met = "noise"
+		r.Note += ": this run's p99 is the disk's, not the server's"
+		return
+	}
+	m, _, _ := spread(clean)
+	r.Note += fmt.Sprintf("; the median of the other %d rounds is %.1f ms", len(clean), m)
+	if m <= g.Max {
+		r.Met = "noise"
 	}
 }
 

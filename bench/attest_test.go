@@ -110,3 +110,52 @@ func TestAttestRowsRounds(t *testing.T) {
 		t.Errorf("ratio %v (%v–%v) to %q, want 0.5 (0.3–0.75) to the ceiling beside", r.Ratio, r.RatioMin, r.RatioMax, r.Baseline)
 	}
 }
+
+// A paced p99 over its target is judged again without the rounds whose
+// disk control flushed slower than its bound: noise when the others
+// meet the target, a miss when they do not; the control is a row of its
+// own, judged against its bound.
+func TestAttestRowsDiskControl(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		p99     []float64 // a round each
+		flush   []float64
+		met     string
+		noteHas []string
+	}{
+		{"met, stalls or not", []float64{20, 30, 70, 25}, []float64{5, 6, 60, 4}, "yes", nil},
+		{"missed in the stalled rounds only", []float64{20, 90, 80, 60, 30}, []float64{5, 70, 45, 21, 8}, "noise",
+			[]string{"in 3 of 5 rounds", "up to 70 ms", "the other 2 rounds is 25.0 ms"}},
+		{"missed in clean rounds too", []float64{60, 90, 70}, []float64{5, 70, 8}, "no (40.0% over)",
+			[]string{"in 1 of 3 rounds", "the other 2 rounds is 65.0 ms"}},
+		{"missed with every round stalled", []float64{60, 90, 70}, []float64{25, 70, 30}, "noise",
+			[]string{"in 3 of 3 rounds", "the disk's, not the server's"}},
+		{"missed without stalls", []float64{60, 90, 70}, []float64{5, 20, 8}, "no (40.0% over)", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ms []sample.Metric
+			for round := range tc.p99 {
+				ms = append(ms,
+					sample.Metric{What: pacedP99, Config: "postgres", Round: round, Value: tc.p99[round], Unit: "ms"},
+					sample.Metric{What: "attest served paced at 5000/s", Config: "postgres", Round: round, Value: 5000, Unit: "reports/s"},
+					sample.Metric{What: flushCtl, Config: "postgres", Round: round, Value: tc.flush[round], Unit: "ms"})
+			}
+			rows := attestRows(ms)
+			r := rows[0]
+			if r.Met != tc.met {
+				t.Errorf("met %q, want %q (row %+v)", r.Met, tc.met, r)
+			}
+			for _, want := range tc.noteHas {
+				if !strings.Contains(r.Note, want) {
+					t.Errorf("note %q lacks %q", r.Note, want)
+				}
+			}
+			if len(tc.noteHas) == 0 && r.Note != "" {
+				t.Errorf("note %q, want none", r.Note)
+			}
+			if c := rows[2]; c.What != flushCtl || c.Target != "≤ 20 ms (control)" || c.Met == "n/a" {
+				t.Errorf("control row %+v", c)
+			}
+		})
+	}
+}

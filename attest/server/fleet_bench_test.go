@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -266,7 +267,9 @@ func (e *env) paced(b *testing.B, fleet []fleetInstance, name string, round int,
 	bodies := e.signPass(b, fleet, seq)
 	inHandler.start()
 	inGroups.start()
+	disk := startFlushControl(b)
 	lat, wall := e.load(b, fleet, bodies, pacedClients, fleetPace)
+	stall := disk.stop(b)
 	served, groups := inHandler.stop(), inGroups.stop()
 	paced := fmt.Sprintf("paced at %d/s", fleetPace)
 	emitMetric(b, round, "attest p50 "+paced, name, percentile(lat, 50), "ms")
@@ -274,6 +277,67 @@ func (e *env) paced(b *testing.B, fleet []fleetInstance, name string, round int,
 	emitMetric(b, round, "attest p99 in the handler, "+paced, name, percentile(served, 99), "ms")
 	emitMetric(b, round, "attest p99 in the store's group transaction, "+paced, name, percentile(groups, 99), "ms")
 	emitMetric(b, round, "attest served "+paced, name, float64(len(lat))/wall.Seconds(), "reports/s")
+	emitMetric(b, round, "disk flush beside, "+paced+", longest", name, float64(stall.Microseconds())/1000, "ms")
+}
+
+// flushControl is the paced pass's control for the disk, as getppid is
+// the hook pass's for the CPU: beside the pass, every 5 ms, it writes
+// 4 KiB to a file of its own and fdatasyncs it, on the filesystem of
+// both databases (the temporary folder), and keeps its longest flush.
+// This machine's disk is shared: now and then a flush waits tens of
+// milliseconds behind other writes, the kernel's writeback of the
+// database's own pages among them, and every commit waiting on the
+// disk then waits as long, whatever the server does.
+type flushControl struct {
+	stopc   chan struct{}
+	longest chan time.Duration
+	err     chan error
+}
+
+func startFlushControl(b *testing.B) *flushControl {
+	f, err := os.Create(filepath.Join(b.TempDir(), "flush-control"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &flushControl{stopc: make(chan struct{}), longest: make(chan time.Duration, 1), err: make(chan error, 1)}
+	go func() {
+		defer f.Close()
+		block := make([]byte, 4096)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		var longest time.Duration
+		for {
+			select {
+			case <-c.stopc:
+				c.longest <- longest
+				return
+			case <-tick.C:
+			}
+			t0 := time.Now()
+			if _, err := f.WriteAt(block, 0); err != nil {
+				c.err <- err
+				return
+			}
+			if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+				c.err <- fmt.Errorf("fdatasync %s: %w", f.Name(), err)
+				return
+			}
+			longest = max(longest, time.Since(t0))
+		}
+	}()
+	return c
+}
+
+// stop ends the control and returns its longest flush.
+func (c *flushControl) stop(b *testing.B) time.Duration {
+	close(c.stopc)
+	select {
+	case d := <-c.longest:
+		return d
+	case err := <-c.err:
+		b.Fatal(err)
+		return 0
+	}
 }
 
 // timings records durations while on: inHandler each paced request's
