@@ -151,22 +151,20 @@ func attestNote(r *Row, g *Goal, ceiling, served float64) {
 // the miss stands, and the note gives their median as well.
 func diskNoise(r *Row, g *Goal, p99s, flush map[int]float64) {
 	var clean []float64
-	var stalled []int
-	longest := 0.0
+	stalled, longest := 0, 0.0
 	for round, v := range p99s {
-		f, ok := flush[round]
-		if ok && f > flushLimit {
-			stalled = append(stalled, round)
+		if f, ok := flush[round]; ok && f > flushLimit {
+			stalled++
 			longest = max(longest, f)
 			continue
 		}
 		clean = append(clean, v)
 	}
-	if len(stalled) == 0 {
+	if stalled == 0 {
 		return
 	}
 	r.Note = fmt.Sprintf("in %d of %d rounds the disk control beside the pass waited up to %.0f ms for one flush "+
-		"(over its %d ms bound), and every commit waited with it", len(stalled), len(p99s), longest, flushLimit)
+		"(over its %d ms bound), and the commits in flight waited with it", stalled, len(p99s), longest, flushLimit)
 	if len(clean) == 0 {
 		r.Met = "noise"
 		r.Note += ": this run's p99 is the disk's, not the server's"
