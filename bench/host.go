@@ -72,7 +72,7 @@ func (d *Driver) attest(ctx context.Context) ([]Row, error) {
 		"each report waited on (the database's share), rows of their own and not judged. Beside each paced pass a " +
 		"control times the disk, as getppid times the CPU beside the hooks: every 5 ms it writes 4 KiB to a file on " +
 		"the databases' filesystem and fdatasyncs it. In a round where one of its flushes took over 20 ms (the time " +
-		"in which 1% of the pass's reports arrive) every commit waited as long, and that round's p99 is the disk's: " +
+		"in which 1% of the pass's reports arrive) the commits in flight waited with it, and that round's p99 is the disk's: " +
 		"a p99 over its target only because of such rounds is noise, and its row says so with the other rounds' median.")
 	res, _, err := d.goTest(ctx, filepath.Join(d.Out, "attest.log"), nil,
 		"-run", "^$", "-bench", "^(BenchmarkVerifyCeiling|BenchmarkFleet)$", "-benchtime", "1x", "-timeout", "10m", "./attest/server")

@@ -286,8 +286,8 @@ func (e *env) paced(b *testing.B, fleet []fleetInstance, name string, round int,
 // both databases (the temporary folder), and keeps its longest flush.
 // This machine's disk is shared: now and then a flush waits tens of
 // milliseconds behind other writes, the kernel's writeback of the
-// database's own pages among them, and every commit waiting on the
-// disk then waits as long, whatever the server does.
+// database's own pages among them, and the commits waiting on the
+// disk then wait with it, whatever the server does.
 type flushControl struct {
 	stopc   chan struct{}
 	longest chan time.Duration
