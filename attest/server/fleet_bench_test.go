@@ -289,9 +289,10 @@ func (e *env) paced(b *testing.B, fleet []fleetInstance, name string, round int,
 // database's own pages among them, and the commits waiting on the
 // disk then wait with it, whatever the server does.
 type flushControl struct {
-	stopc   chan struct{}
-	longest chan time.Duration
-	err     chan error
+	stopc chan struct{}
+	done  chan error // after stop, or on the first failure
+	// longest is the longest flush, read once done has answered.
+	longest time.Duration
 }
 
 func startFlushControl(b *testing.B) *flushControl {
@@ -299,45 +300,43 @@ func startFlushControl(b *testing.B) *flushControl {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := &flushControl{stopc: make(chan struct{}), longest: make(chan time.Duration, 1), err: make(chan error, 1)}
+	c := &flushControl{stopc: make(chan struct{}), done: make(chan error, 1)}
 	go func() {
 		defer f.Close()
-		block := make([]byte, 4096)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		var longest time.Duration
-		for {
-			select {
-			case <-c.stopc:
-				c.longest <- longest
-				return
-			case <-tick.C:
-			}
-			t0 := time.Now()
-			if _, err := f.WriteAt(block, 0); err != nil {
-				c.err <- err
-				return
-			}
-			if err := syscall.Fdatasync(int(f.Fd())); err != nil {
-				c.err <- fmt.Errorf("fdatasync %s: %w", f.Name(), err)
-				return
-			}
-			longest = max(longest, time.Since(t0))
-		}
+		c.done <- c.watch(f)
 	}()
 	return c
+}
+
+// watch flushes f every 5 ms until stopped, keeping the longest flush.
+func (c *flushControl) watch(f *os.File) error {
+	block := make([]byte, 4096)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.stopc:
+			return nil
+		case <-tick.C:
+		}
+		t0 := time.Now()
+		if _, err := f.WriteAt(block, 0); err != nil {
+			return err
+		}
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			return fmt.Errorf("fdatasync %s: %w", f.Name(), err)
+		}
+		c.longest = max(c.longest, time.Since(t0))
+	}
 }
 
 // stop ends the control and returns its longest flush.
 func (c *flushControl) stop(b *testing.B) time.Duration {
 	close(c.stopc)
-	select {
-	case d := <-c.longest:
-		return d
-	case err := <-c.err:
+	if err := <-c.done; err != nil {
 		b.Fatal(err)
-		return 0
 	}
+	return c.longest
 }
 
 // timings records durations while on: inHandler each paced request's
