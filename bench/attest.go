@@ -137,7 +137,7 @@ func attestNote(r *Row, g *Goal, ceiling, served float64) {
 		}
 		r.Note = "the group transaction each paced report waited on, from BEGIN to the answer to COMMIT, which " +
 			"waits for " + flush + " on the machine's disk; part of the handler's time, not judged"
-	case strings.HasPrefix(r.What, "attest p99 paced") && served < 0.95*attestPace:
+	case r.What == pacedP99 && served < 0.95*attestPace:
 		r.Met = "no (rate not reached)"
 		r.Note = fmt.Sprintf("the server kept up with only %.0f/s of the %d/s offered (median of the rounds): "+
 			"this p99 is not at the target rate", served, attestPace)
