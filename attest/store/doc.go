@@ -10,8 +10,8 @@
 // call that returns nil has committed: the reports are durable.
 //
 // Writes go through group commit (group.go): the ops of concurrent
-// requests are loaded, decided in Go and applied in one transaction, and
-// answered after its one commit. A refused op writes nothing and does
+// requests, gathered for 1 ms from the first, are loaded, decided in Go
+// and applied in one transaction, and answered after its one commit. A refused op writes nothing and does
 // not disturb the others of its group; a group that fails as a whole is
 // run again one op per transaction.
 //

@@ -27,6 +27,22 @@ import (
 // maxGroup bounds the ops of one transaction.
 const maxGroup = 256
 
+// gatherWindow is how long a committer, once it holds an op, waits for
+// more before it starts the group's transaction, as PostgreSQL's
+// commit_delay waits for more commits to share a flush. Without it a
+// group held only what had queued in the meantime, in make bench's
+// paced pass (5,000 reports/s) a median of 2 ops, and each report paid
+// a large share of a transaction: over twice the CPU a report cost
+// under saturation. In runs alternating with and without it, 1 ms cut
+// the paced pass's CPU by about a fifth on both stores (PostgreSQL's
+// processes by 38%, the server by 9%), and SQLite's saturated
+// throughput rose from 9,000-11,000 to 11,000-14,000 reports/s. It
+// costs latency: the paced p50 rose by 1 ms on PostgreSQL and by 2.7 ms
+// on SQLite (one committer, so a write waits for the group before its
+// own), and SQLite's paced p99 from about 12 to 28 ms; PostgreSQL's p99
+// did not move beyond the noise. 500 µs saved half as much.
+const gatherWindow = time.Millisecond
+
 // op is one request's write. Exactly one of the pointers is set.
 type op struct {
 	key    string // instance id
@@ -93,24 +109,40 @@ func (s *Store) ObserveGroups(fn GroupObserver) {
 
 func (s *Store) committer() {
 	for {
-		var first op
-		select {
-		case first = <-s.ops:
-		case <-s.closed:
+		group, ok := s.gather(gatherWindow)
+		if !ok {
 			return
-		}
-		group := []op{first}
-	drain:
-		for len(group) < maxGroup {
-			select {
-			case o := <-s.ops:
-				group = append(group, o)
-			default:
-				break drain
-			}
 		}
 		s.runGroup(group)
 	}
+}
+
+// gather takes the next group: the first op queued, then every op queued
+// within window of it, up to maxGroup. One committer gathers at a time,
+// so that the ops of one window make one group rather than two halves;
+// the next gathers while this one's transaction runs. It returns false
+// once the store is closed.
+func (s *Store) gather(window time.Duration) ([]op, bool) {
+	s.gathering.Lock()
+	defer s.gathering.Unlock()
+	var first op
+	select {
+	case first = <-s.ops:
+	case <-s.closed:
+		return nil, false
+	}
+	group := []op{first}
+	timer := time.NewTimer(window)
+	defer timer.Stop()
+	for len(group) < maxGroup {
+		select {
+		case o := <-s.ops:
+			group = append(group, o)
+		case <-timer.C:
+			return group, true
+		}
+	}
+	return group, true
 }
 
 func (s *Store) runGroup(group []op) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -169,4 +170,72 @@ func TestPostgresCountChecked(t *testing.T) {
 	if err := s.CheckNonce(ctx, "i-1", n, t0); err != nil {
 		t.Errorf("the nonce after the refused group: %v, want unused", err)
 	}
+}
+
+// TestGather: the group holds every op queued within the window of its
+// first, one that comes after a pause included, and two committers
+// gathering at once do not split it; a full group does not wait out the
+// window, and a closed store stops the gathering.
+func TestGather(t *testing.T) {
+	s := &Store{ops: make(chan op), closed: make(chan struct{})}
+	const window = 500 * time.Millisecond
+	send := func(keys ...string) {
+		for _, k := range keys {
+			s.ops <- op{key: k}
+			time.Sleep(10 * time.Millisecond) // a pause between requests
+		}
+	}
+	gathered := make(chan []op, 2)
+	for range 2 {
+		go func() {
+			group, ok := s.gather(window)
+			if !ok {
+				t.Error("gather: closed, want a group")
+			}
+			gathered <- group
+		}()
+	}
+	send("a", "b")
+	if got := groupKeys(<-gathered); got != "a b" {
+		t.Fatalf("first group %q, want \"a b\"", got)
+	}
+	send("c")
+	if got := groupKeys(<-gathered); got != "c" {
+		t.Errorf("second group %q, want \"c\"", got)
+	}
+
+	go func() {
+		for i := range maxGroup + 1 {
+			s.ops <- op{key: fmt.Sprint(i)}
+		}
+	}()
+	done := make(chan []op)
+	go func() {
+		group, _ := s.gather(time.Hour)
+		done <- group
+	}()
+	select {
+	case group := <-done:
+		if len(group) != maxGroup {
+			t.Errorf("a full group held %d ops, want %d", len(group), maxGroup)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a full group waited out its window")
+	}
+	if group, _ := s.gather(window); groupKeys(group) != fmt.Sprint(maxGroup) {
+		t.Errorf("the op after a full group: %q, want %d", groupKeys(group), maxGroup)
+	}
+
+	close(s.closed)
+	if group, ok := s.gather(window); ok {
+		t.Errorf("gather on a closed store: %d ops, want none", len(group))
+	}
+}
+
+func groupKeys(group []op) string {
+	keys := make([]string, len(group))
+	for i, o := range group {
+		keys[i] = o.key
+	}
+	return strings.Join(keys, " ")
 }

@@ -32,15 +32,16 @@ var (
 
 // Store is a handle on one database. It is safe for concurrent use.
 type Store struct {
-	db       *sql.DB // PostgreSQL: everything; SQLite: the one writer connection
-	rdb      *sql.DB // reads: SQLite's WAL lets readers run beside the writer
-	postgres bool
-	writer   sqliteWriter   // SQLite's group statements, the committer's only
-	reads    sync.Map       // query → *sql.Stmt on rdb, SQLite only
-	ops      chan op        // to the group committer
-	closed   chan struct{}  // closed by Close
-	stopped  sync.WaitGroup // the group committers
-	observer atomic.Pointer[GroupObserver]
+	db        *sql.DB // PostgreSQL: everything; SQLite: the one writer connection
+	rdb       *sql.DB // reads: SQLite's WAL lets readers run beside the writer
+	postgres  bool
+	writer    sqliteWriter   // SQLite's group statements, the committer's only
+	reads     sync.Map       // query → *sql.Stmt on rdb, SQLite only
+	ops       chan op        // to the group committers
+	gathering sync.Mutex     // held by the committer gathering a group
+	closed    chan struct{}  // closed by Close
+	stopped   sync.WaitGroup // the group committers
+	observer  atomic.Pointer[GroupObserver]
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL
