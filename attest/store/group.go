@@ -35,12 +35,12 @@ const maxGroup = 256
 // a large share of a transaction: over twice the CPU a report cost
 // under saturation. In runs alternating with and without it, 1 ms cut
 // the paced pass's CPU by about a fifth on both stores (PostgreSQL's
-// processes by 38%, the server by 9%), and SQLite's saturated
-// throughput rose from 9,000-11,000 to 11,000-14,000 reports/s. It
-// costs latency: the paced p50 rose by 1 ms on PostgreSQL and by 2.7 ms
-// on SQLite (one committer, so a write waits for the group before its
-// own), and SQLite's paced p99 from about 12 to 28 ms; PostgreSQL's p99
-// did not move beyond the noise. 500 µs saved half as much.
+// processes by 38%, the server by 9%); 500 µs saved about half as
+// much. SQLite's saturated throughput rose from 9,000-11,000 reports/s
+// to 13,000-15,000 in make bench. The cost is latency: the paced p50
+// rose by 1 ms on PostgreSQL and by 2.7 ms on SQLite (one committer, so
+// a write may wait for the group before its own); the p99s stayed
+// within this machine's noise.
 const gatherWindow = time.Millisecond
 
 // op is one request's write. Exactly one of the pointers is set.
