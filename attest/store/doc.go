@@ -11,9 +11,10 @@
 //
 // Writes go through group commit (group.go): the ops of concurrent
 // requests, gathered for 1 ms from the first, are loaded, decided in Go
-// and applied in one transaction, and answered after its one commit. A refused op writes nothing and does
-// not disturb the others of its group; a group that fails as a whole is
-// run again one op per transaction.
+// and applied in one transaction, and answered after its one commit. A
+// refused op writes nothing and does not disturb the others of its
+// group; a group that fails as a whole is run again one op per
+// transaction.
 //
 // Durability, SQLite: WAL with synchronous=FULL. In WAL mode NORMAL
 // writes the log at commit but fsyncs it only at checkpoints, so a power
