@@ -36,11 +36,11 @@ const maxGroup = 256
 // under saturation. In runs alternating with and without it, 1 ms cut
 // the paced pass's CPU by about a fifth on both stores (PostgreSQL's
 // processes by 38%, the server by 9%); 500 µs saved about half as
-// much. SQLite's saturated throughput rose from 9,000-11,000 reports/s
-// to 13,000-15,000 in make bench. The cost is latency: the paced p50
-// rose by 1 ms on PostgreSQL and by 2.7 ms on SQLite (one committer, so
-// a write may wait for the group before its own); the p99s stayed
-// within this machine's noise.
+// much. SQLite's saturated throughput in make bench rose from
+// 10,300-10,500 reports/s to 12,950-13,350. The cost is latency: the
+// paced p50 rose by 1 ms on PostgreSQL and by 2.7 ms on SQLite (one
+// committer, so a write may wait for the group before its own); the
+// p99s stayed within this machine's noise.
 const gatherWindow = time.Millisecond
 
 // op is one request's write. Exactly one of the pointers is set.
