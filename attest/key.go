@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -17,8 +18,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
 // KeyFile is the name of the instance key in the state folder.
@@ -117,12 +116,18 @@ func (k *Key) Sign(_ context.Context, data []byte) ([]byte, error) {
 
 // Verifier checks signatures of one instance public key. It implements
 // dsse.Verifier.
+//
+// The attestation server caches one for every instance of its fleet,
+// and every garbage collection traces them all, so a Verifier is few
+// objects: an Ed25519 key is held in place, and Verify makes the DSSE
+// envelope verifier over it (two small allocations) rather than keep
+// one (docs/attestation.md).
 type Verifier struct {
-	pub      crypto.PublicKey
-	alg      string
-	id       string
-	der      []byte
-	envelope *dsse.EnvelopeVerifier // over this verifier, built once
+	alg string // AlgEd25519 or AlgECDSAP256
+	id  string
+	der []byte
+	ed  [ed25519.PublicKeySize]byte // when alg is AlgEd25519
+	ec  *ecdsa.PublicKey            // when alg is AlgECDSAP256
 }
 
 // ErrKeyType is returned for a key that is neither Ed25519 nor ECDSA P-256.
@@ -130,19 +135,28 @@ var ErrKeyType = errors.New("key is neither ed25519 nor ecdsa p-256")
 
 // NewVerifier makes a verifier for an Ed25519 or ECDSA P-256 public key.
 func NewVerifier(pub crypto.PublicKey) (*Verifier, error) {
-	alg, err := keyAlg(pub)
-	if err != nil {
-		return nil, err
+	v := &Verifier{}
+	switch p := pub.(type) {
+	case ed25519.PublicKey:
+		if len(p) != ed25519.PublicKeySize {
+			return nil, ErrKeyType
+		}
+		v.alg = AlgEd25519
+		copy(v.ed[:], p)
+	case *ecdsa.PublicKey:
+		if p.Curve != elliptic.P256() {
+			return nil, ErrKeyType
+		}
+		v.alg, v.ec = AlgECDSAP256, p
+	default:
+		return nil, ErrKeyType
 	}
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return nil, fmt.Errorf("encode public key: %w", err)
 	}
 	sum := sha256.Sum256(der)
-	v := &Verifier{pub: pub, alg: alg, id: hex.EncodeToString(sum[:]), der: der}
-	if v.envelope, err = dsse.NewEnvelopeVerifier(v); err != nil {
-		return nil, fmt.Errorf("dsse verifier: %w", err)
-	}
+	v.id, v.der = hex.EncodeToString(sum[:]), der
 	return v, nil
 }
 
@@ -155,28 +169,16 @@ func ParsePublicKey(der []byte) (*Verifier, error) {
 	return NewVerifier(pub)
 }
 
-func keyAlg(pub crypto.PublicKey) (string, error) {
-	switch p := pub.(type) {
-	case ed25519.PublicKey:
-		return AlgEd25519, nil
-	case *ecdsa.PublicKey:
-		if p.Curve == elliptic.P256() {
-			return AlgECDSAP256, nil
-		}
-	}
-	return "", ErrKeyType
-}
-
 // Verify checks sig over data.
 func (v *Verifier) Verify(_ context.Context, data, sig []byte) error {
 	switch v.alg {
 	case AlgEd25519:
-		if ed25519.Verify(v.pub.(ed25519.PublicKey), data, sig) {
+		if ed25519.Verify(v.ed[:], data, sig) {
 			return nil
 		}
 	default:
 		sum := sha256.Sum256(data)
-		if ecdsa.VerifyASN1(v.pub.(*ecdsa.PublicKey), sum[:], sig) {
+		if ecdsa.VerifyASN1(v.ec, sum[:], sig) {
 			return nil
 		}
 	}
@@ -187,7 +189,12 @@ func (v *Verifier) Verify(_ context.Context, data, sig []byte) error {
 func (v *Verifier) KeyID() (string, error) { return v.id, nil }
 
 // Public returns the public key.
-func (v *Verifier) Public() crypto.PublicKey { return v.pub }
+func (v *Verifier) Public() crypto.PublicKey {
+	if v.alg == AlgEd25519 {
+		return ed25519.PublicKey(bytes.Clone(v.ed[:]))
+	}
+	return v.ec
+}
 
 // Alg names the key algorithm (AlgEd25519 or AlgECDSAP256).
 func (v *Verifier) Alg() string { return v.alg }

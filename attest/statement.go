@@ -136,7 +136,11 @@ func Verify(ctx context.Context, v *Verifier, env *dsse.Envelope) (*Statement, e
 	if env.PayloadType != PayloadType {
 		return nil, fmt.Errorf("%w: payloadType %q, want %q", ErrMalformed, env.PayloadType, PayloadType)
 	}
-	_, body, err := v.envelope.VerifyAndDecode(ctx, env)
+	ev, err := dsse.NewEnvelopeVerifier(v)
+	if err != nil {
+		return nil, fmt.Errorf("dsse verifier: %w", err)
+	}
+	_, body, err := ev.VerifyAndDecode(ctx, env)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}

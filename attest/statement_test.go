@@ -3,11 +3,14 @@ package attest
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -108,6 +111,34 @@ func TestVerifyRoundTrip(t *testing.T) {
 		}
 		if got := st.Predicate.Report(); !reflect.DeepEqual(got, sampleReport()) {
 			t.Fatalf("%s: report changed in the round trip:\n%+v\n%+v", k.Alg(), got, sampleReport())
+		}
+	}
+}
+
+// TestVerifierKeyTypes: NewVerifier takes an Ed25519 key of the right
+// length and an ECDSA P-256 key, each with the PKIX DER and key id it
+// came with, and refuses any other key rather than failing at Verify.
+func TestVerifierKeyTypes(t *testing.T) {
+	ec256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ec384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	for _, pub := range []crypto.PublicKey{testKey(t).Public(), &ec256.PublicKey} {
+		v, err := NewVerifier(pub)
+		if err != nil {
+			t.Fatalf("%T: %v", pub, err)
+		}
+		back, err := ParsePublicKey(v.PublicDER())
+		if err != nil || back.Alg() != v.Alg() || !reflect.DeepEqual(back.Public(), pub) {
+			t.Fatalf("%s: parsed back as %+v, %v", v.Alg(), back, err)
+		}
+		id, _ := v.KeyID()
+		sum := sha256.Sum256(v.PublicDER())
+		if id != hex.EncodeToString(sum[:]) {
+			t.Fatalf("%s: key id %s is not the SHA-256 of its DER", v.Alg(), id)
+		}
+	}
+	for _, pub := range []crypto.PublicKey{ed25519.PublicKey(make([]byte, 31)), &ec384.PublicKey, "a key"} {
+		if _, err := NewVerifier(pub); !errors.Is(err, ErrKeyType) {
+			t.Fatalf("%T %v: err = %v, want ErrKeyType", pub, pub, err)
 		}
 	}
 }
