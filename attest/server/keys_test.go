@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/binary"
+	"fmt"
 	"net/http"
+	"runtime"
+	rtmetrics "runtime/metrics"
 	"testing"
 	"time"
 
@@ -41,5 +45,50 @@ func testKeyReplaced(t *testing.T, e *env) {
 	}
 	if h := e.history("i-1"); len(h) != 2 {
 		t.Fatalf("history has %d reports, want 2", len(h))
+	}
+}
+
+// heapLive is the number of live heap objects and of heap bytes the
+// collector scans, after a full collection.
+func heapLive() (objects, scan uint64) {
+	runtime.GC()
+	s := []rtmetrics.Sample{{Name: "/gc/heap/objects:objects"}, {Name: "/gc/scan/heap:bytes"}}
+	rtmetrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
+}
+
+// TestKeyCacheFootprint: every garbage collection traces the whole key
+// cache, and in make bench's fleet pass it is the collections that set
+// the paced p99. A cached instance is a handful of small objects (its
+// id, its key id, the verifier with its key in place, the verifier's
+// key id and DER), not the eleven that a sync.Map of parsed keys and
+// their envelope verifiers took.
+func TestKeyCacheFootprint(t *testing.T) {
+	const n = 10000
+	ders := make([][]byte, n)
+	for i := range ders {
+		seed := make([]byte, ed25519.SeedSize)
+		binary.BigEndian.PutUint64(seed, uint64(i+1))
+		k, err := attest.NewKey(ed25519.NewKeyFromSeed(seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ders[i] = k.PublicDER()
+	}
+	objects0, scan0 := heapLive()
+	var c keyCache
+	for i, der := range ders {
+		v, err := attest.ParsePublicKey(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.store(fmt.Sprintf("i-%05d", i), cachedKey{keyID: fmt.Sprintf("%064x", i), v: v}) // as read from the store
+	}
+	objects1, scan1 := heapLive()
+	runtime.KeepAlive(&c)
+	objects, scan := float64(objects1-objects0)/n, float64(scan1-scan0)/n
+	t.Logf("%.1f objects, %.0f scanned bytes an instance", objects, scan)
+	if objects > 5 {
+		t.Fatalf("a cached key is %.1f heap objects, want at most 5", objects)
 	}
 }

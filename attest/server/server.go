@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/moat-sh/moat/attest"
@@ -30,7 +29,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	reg     *prometheus.Registry
-	keys    sync.Map // instance id → cachedKey
+	keys    keyCache
 	// verifying holds a token per submission being verified, one per core.
 	verifying chan struct{}
 	// Now is the clock; tests move it.

@@ -99,7 +99,7 @@ func (s *Server) accept(ctx context.Context, id string, envs []*dsse.Envelope, r
 		if !errors.Is(err, errStaleKey) {
 			return resp, err
 		}
-		s.keys.Delete(id)
+		s.keys.forget(id)
 	}
 	return nil, fmt.Errorf("instance %s: key changed during three submissions in a row", id)
 }
