@@ -62,7 +62,9 @@ func (d *Driver) admitP99(ctx context.Context) (float64, error) {
 func (d *Driver) attest(ctx context.Context) ([]Row, error) {
 	d.note("Attestation: 10,000 enrolled instances (Ed25519), one report each per pass, signed before the clock " +
 		"starts; over loopback HTTP/1.1 (kept-alive connections, requests written as bytes) to moat-attestd's " +
-		"handler in the same process, with moat-attestd's GC setting; every 200 is a verified and committed " +
+		"handler in the same process, with moat-attestd's GC setting (the load generator keeps only its instances' " +
+		"seeds between passes, so that the collector they share traces little more than the server's heap); " +
+		"every 200 is a verified and committed " +
 		"report, fsync'd on both backends (SQLite synchronous=FULL, PostgreSQL fsync=on). A first pass warms the " +
 		"server's key cache (its own row); then 7 rounds, each a saturated pass just after the bare verification " +
 		"loop (attest.Verify, the ceiling the ratio is to, round by round) and a paced pass; medians of the rounds " +
