@@ -54,8 +54,9 @@ func (d *Driver) hooks(ctx context.Context) ([]Row, error) {
 		return nil, err
 	}
 	d.note("Hooks: virtual nanoseconds of one QEMU boot under TCG with -icount shift=0,sleep=off (one " +
-		"instruction, one nanosecond: deterministic counts), one guest CPU; each figure is the first quartile " +
-		"of 45 chunks of a turn (whatever else runs on that CPU only adds time to a chunk), after an unrecorded " +
+		"instruction, one nanosecond: deterministic counts), one guest CPU; each figure is the fastest of 45 " +
+		"chunks of a turn (whatever else runs on that CPU only adds time to a chunk; for fork+exec, whose own cost " +
+		"varies from call to call, the first quartile), after an unrecorded " +
 		"warm-up round. bpf_stats rows are a separate pass with " +
 		"kernel.bpf_stats_enabled=1: mean run time per program.")
 	return hookRows(res), nil

@@ -59,19 +59,25 @@ func turn(c Config, ops []Op, round int) ([]sample.Sample, error) {
 }
 
 // chunks is how many pieces a measurement is cut into (each shorter
-// than a 4 ms tick for the syscalls). The piece at the first quartile
-// is kept: whatever else runs on the guest's one CPU (a timer tick, a
-// kthread, the Go runtime's background work) only ever adds to a piece,
-// and it did so to a third of them, in runs of four or five about every
-// fourteen, and now and then to more than half. The median piece then
-// was a slow one in a third of stat's turns (97 µs slower: 9.14 against
-// 8.27 µs a stat, in every configuration alike); the first quartile is
-// a clean piece unless three in four are slow.
+// than a 4 ms tick for the syscalls). Under -icount a piece's time is
+// the instructions run in it, and whatever else runs on the guest's one
+// CPU (a timer tick, a kthread, the Go runtime's background work) only
+// ever adds to a piece: to a third of them, in runs of four or five
+// about every fourteen, and now and then to more than half. So a turn
+// keeps its fastest piece, the operation with the least else in it. The
+// first-quartile piece, kept before, was a clean one unless a turn's
+// slow run was long, and open+close then moved by up to 8% from turn to
+// turn (its pieces are 10.8 µs a call clean and up to 13.5 slowed), so
+// that "empty programs" came out faster than "none" in some runs and
+// moat's ratio to them missed its 1.02 now and then; the fastest piece
+// holds each configuration's open+close within 1% over all turns.
+//
+// An operation whose own cost varies from one call to the next keeps
+// its first-quartile piece instead (Op.Varies).
 const chunks = 45
 
 // measure warms the caches with a tenth of the iterations, then times
-// the rest in chunks and returns the first-quartile chunk's time per
-// operation.
+// the rest in chunks and returns the kept chunk's time per operation.
 func measure(op Op) (float64, error) {
 	for range max(op.Iters/10, 1) {
 		if err := op.Run(); err != nil {
@@ -91,5 +97,8 @@ func measure(op Op) (float64, error) {
 		per[i] = float64(time.Since(start).Nanoseconds()) / float64(n)
 	}
 	slices.Sort(per)
-	return per[chunks/4], nil
+	if op.Varies {
+		return per[chunks/4], nil
+	}
+	return per[0], nil
 }
