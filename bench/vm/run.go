@@ -69,8 +69,9 @@ func turn(c Config, ops []Op, round int) ([]sample.Sample, error) {
 // slow run was long, and open+close then moved by up to 8% from turn to
 // turn (its pieces are 10.8 µs a call clean and up to 13.5 slowed), so
 // that "empty programs" came out faster than "none" in some runs and
-// moat's ratio to them missed its 1.02 now and then; the fastest piece
-// holds each configuration's open+close within 1% over all turns.
+// moat's ratio to them missed its 1.02 now and then. The fastest piece
+// held each configuration's open+close within 2.4% over all turns of
+// the four passes measured (0.1-1.7% in three of them).
 //
 // An operation whose own cost varies from one call to the next keeps
 // its first-quartile piece instead (Op.Varies).
