@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/binary"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -64,12 +63,11 @@ func heapLive() (objects, scan uint64) {
 // key id and DER), not the eleven that a sync.Map of parsed keys and
 // their envelope verifiers took.
 func TestKeyCacheFootprint(t *testing.T) {
-	const n = 10000
+	fleet := fleetKeys()
+	n := len(fleet)
 	ders := make([][]byte, n)
-	for i := range ders {
-		seed := make([]byte, ed25519.SeedSize)
-		binary.BigEndian.PutUint64(seed, uint64(i+1))
-		k, err := attest.NewKey(ed25519.NewKeyFromSeed(seed))
+	for i := range fleet {
+		k, err := fleet[i].key()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +84,7 @@ func TestKeyCacheFootprint(t *testing.T) {
 	}
 	objects1, scan1 := heapLive()
 	runtime.KeepAlive(&c)
-	objects, scan := float64(objects1-objects0)/n, float64(scan1-scan0)/n
+	objects, scan := float64(objects1-objects0)/float64(n), float64(scan1-scan0)/float64(n)
 	t.Logf("%.1f objects, %.0f scanned bytes an instance", objects, scan)
 	if objects > 5 {
 		t.Fatalf("a cached key is %.1f heap objects, want at most 5", objects)
